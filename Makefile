@@ -1,0 +1,40 @@
+# Chancery: `make run` starts everything on the embedded defaults; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: run test lint messages compilemessages bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+compilemessages: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -d locale -D django --statistics 2>&1 | tail -n 1
+
+run: export DEBUG := 1
+run: $(VENV)/.installed compilemessages
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) manage.py load_demo
+	$(PY) manage.py run_stack
+
+test: $(VENV)/.installed compilemessages
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+# Re-extract the UI strings (needs GNU gettext, a developer tool only).
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=var
+
+bench: $(VENV)/.installed compilemessages
+	$(PY) bench/portal.py
+
+clean:
+	rm -rf var

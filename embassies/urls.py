@@ -1,0 +1,3 @@
+"""URLs of the embassies app."""
+
+urlpatterns: list = []

@@ -1,0 +1,8 @@
+"""App configuration of the public portal."""
+
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = "Portal"

@@ -1,0 +1,1 @@
+"""Demo content for a fresh Chancery: the site tree, stories in several languages, one user per role."""

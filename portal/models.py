@@ -1,0 +1,198 @@
+"""The portal's pages (home, story index, story), countries, and the second-eyes review task."""
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import AbstractGroupApprovalTask, Page
+from wagtail.search import index
+
+from .blocks import StoryBodyBlock
+from .l10n import country_name
+
+
+class Country(models.Model):
+    """An ISO 3166-1 country; its name comes from CLDR in the reader's language."""
+
+    code = models.CharField(max_length=2, primary_key=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = _("countries")
+
+    def __str__(self) -> str:
+        return self.name()
+
+    def name(self, language_code: str | None = None) -> str:
+        return country_name(self.code, language_code or get_language() or "en")
+
+
+class TranslatedPagesMixin:
+    """Links a page to its live translations, for the language switcher, hreflang and the sitemap."""
+
+    def live_translations(self, request=None) -> list[Page]:
+        cache = "_live_translations"
+        if not hasattr(self, cache):
+            pages = Page.objects.filter(translation_key=self.translation_key).live().public().select_related("locale")
+            setattr(self, cache, sorted(pages, key=lambda p: p.locale.language_code))
+        return getattr(self, cache)
+
+
+class HomePage(TranslatedPagesMixin, Page):
+    intro = models.TextField(blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["portal.StoryIndexPage"]
+    parent_page_types = ["wagtailcore.Page"]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        stories = StoryPage.objects.live().public().filter(locale_id=self.locale_id).select_related("hero_image")
+        context["featured"] = stories.filter(featured=True).order_by("-first_published_at").first()
+        latest = stories.order_by("-first_published_at")
+        if context["featured"]:
+            latest = latest.exclude(pk=context["featured"].pk)
+        context["latest"] = latest[:9]
+        context["story_index"] = StoryIndexPage.objects.live().filter(locale_id=self.locale_id).first()
+        return context
+
+
+class StoryIndexPage(TranslatedPagesMixin, Page):
+    intro = models.TextField(blank=True)
+    page_size = 10
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["portal.StoryPage"]
+    parent_page_types = ["portal.HomePage"]
+
+    def stories(self):
+        return (
+            StoryPage.objects.live()
+            .public()
+            .child_of(self)
+            .select_related("hero_image")
+            .order_by("-first_published_at")
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        stories = self.stories()
+        topic = request.GET.get("topic", "").strip()
+        country = request.GET.get("country", "").strip().upper()
+        if topic:
+            stories = stories.filter(topics__slug=topic)
+        if country:
+            stories = stories.filter(countries__code=country)
+        paginator = Paginator(stories.distinct(), self.page_size)
+        try:
+            page_of_stories = paginator.page(request.GET.get("page", 1))
+        except PageNotAnInteger:
+            page_of_stories = paginator.page(1)
+        except EmptyPage:
+            page_of_stories = paginator.page(paginator.num_pages)
+        context.update(
+            stories=page_of_stories,
+            topic=topic,
+            country=country,
+            topics=StoryTopic.tags_for(StoryPage)
+            .filter(portal_storytopic_items__content_object__locale_id=self.locale_id)
+            .distinct()
+            .order_by("name"),
+            countries=Country.objects.filter(stories__locale_id=self.locale_id).distinct(),
+        )
+        return context
+
+
+class StoryTopic(TaggedItemBase):
+    content_object = ParentalKey("portal.StoryPage", on_delete=models.CASCADE, related_name="tagged_items")
+
+
+class StoryPage(TranslatedPagesMixin, Page):
+    standfirst = models.TextField(max_length=400, help_text=_("One or two sentences that open the story."))
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hero_alt = models.CharField(
+        _("hero image alt text"),
+        max_length=250,
+        blank=True,
+        help_text=_("Describe the image for people who cannot see it."),
+    )
+    hero_credit = models.CharField(_("hero image credit"), max_length=120, blank=True)
+    body = StreamField(StoryBodyBlock(), blank=True)
+    topics = ClusterTaggableManager(through=StoryTopic, blank=True)
+    countries = ParentalManyToManyField(Country, blank=True, related_name="stories")
+    featured = models.BooleanField(default=False)
+    social_text = models.CharField(
+        max_length=240,
+        blank=True,
+        help_text=_("A short text for social networks; the standfirst is used when empty."),
+    )
+    hashtags = models.CharField(
+        max_length=200, blank=True, help_text=_("Hashtags for social networks, separated by spaces.")
+    )
+
+    search_fields = Page.search_fields + [
+        index.SearchField("standfirst"),
+        index.SearchField("body"),
+        index.AutocompleteField("standfirst"),
+        index.RelatedFields("topics", [index.SearchField("name")]),
+    ]
+    content_panels = Page.content_panels + [
+        FieldPanel("standfirst"),
+        MultiFieldPanel(
+            [FieldPanel("hero_image"), FieldPanel("hero_alt"), FieldPanel("hero_credit")],
+            heading=_("Hero image"),
+        ),
+        FieldPanel("body"),
+    ]
+    promote_panels = Page.promote_panels + [
+        MultiFieldPanel(
+            [FieldPanel("topics"), FieldPanel("countries"), FieldPanel("featured")],
+            heading=_("Classification"),
+        ),
+        MultiFieldPanel([FieldPanel("social_text"), FieldPanel("hashtags")], heading=_("Social networks")),
+    ]
+    parent_page_types = ["portal.StoryIndexPage"]
+    subpage_types: list[str] = []
+
+    @property
+    def summary(self) -> str:
+        return self.search_description or self.standfirst
+
+    def hashtag_list(self) -> list[str]:
+        return [f"#{tag.lstrip('#')}" for tag in self.hashtags.split() if tag.lstrip("#")]
+
+
+class SecondEyesApprovalTask(AbstractGroupApprovalTask):
+    """Group approval in which nobody may approve a story they submitted themselves."""
+
+    def _submitted_by(self, obj, user) -> bool:
+        state = getattr(obj, "current_workflow_state", None)
+        return bool(state and state.requested_by_id == user.pk)
+
+    def get_actions(self, obj, user):
+        if self._submitted_by(obj, user):
+            return []
+        return super().get_actions(obj, user)
+
+    def on_action(self, task_state, user, action_name, **kwargs):
+        if action_name == "approve" and task_state.workflow_state.requested_by_id == user.pk:
+            raise PermissionError("A story cannot be approved by the person who submitted it.")
+        return super().on_action(task_state, user, action_name, **kwargs)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        return super().get_task_states_user_can_moderate(user, **kwargs).exclude(workflow_state__requested_by=user)
+
+    @classmethod
+    def get_description(cls):
+        return _("Members of the chosen groups approve, but never their own submission")
+
+    class Meta:
+        verbose_name = _("Second-eyes approval task")
+        verbose_name_plural = _("Second-eyes approval tasks")

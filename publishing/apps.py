@@ -1,0 +1,8 @@
+"""App configuration of publishing."""
+
+from django.apps import AppConfig
+
+
+class PublishingConfig(AppConfig):
+    name = "publishing"
+    verbose_name = "Publishing"

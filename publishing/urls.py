@@ -1,0 +1,3 @@
+"""URLs of the publishing app."""
+
+urlpatterns: list = []

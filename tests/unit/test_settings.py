@@ -1,0 +1,83 @@
+"""Settings from the environment: production is safe by default and the Celery app is configured for delivery."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args, **env):
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_under_production_settings(tmp_path):
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY="x" * 20 + "production-key-with-enough-entropy-0123456789",
+        ALLOWED_HOSTS="news.ministry.example",
+        CHANCERY_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = run_manage("check", DEBUG="0", CHANCERY_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_development_generates_and_keeps_a_secret_key(tmp_path):
+    for _ in range(2):
+        assert run_manage("check", DEBUG="1", CHANCERY_VAR_DIR=str(tmp_path)).returncode == 0
+    key_file = tmp_path / "secret_key"
+    assert len(key_file.read_text()) >= 50
+    assert key_file.stat().st_mode & 0o077 == 0
+
+
+def test_celery_is_configured_for_at_least_once_delivery_of_json_only():
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    conf = app.conf
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.accept_content == ["json"] and conf.task_serializer == "json"
+    assert 0 < conf.task_soft_time_limit < conf.task_time_limit
+    assert {q.name for q in conf.task_queues} == {"default", "publish.facebook", "publish.x", "metrics"}
+    assert conf.beat_schedule["publish-scheduled-pages"]["task"] == "portal.tasks.pages_publish_scheduled"
+    assert conf.beat_schedule["publish-scheduled-pages"]["schedule"] <= 60
+    assert "portal.tasks.pages_publish_scheduled" in app.tasks
+
+
+def test_embedded_defaults_are_sqlite_and_a_filesystem_broker(tmp_path):
+    script = (
+        "import django, os; from django.conf import settings; django.setup();"
+        "print(settings.DATABASES['default']['ENGINE']); print(settings.CELERY_BROKER_URL)"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    env = {**clean, "DJANGO_SETTINGS_MODULE": "portal.settings", "DEBUG": "1", "CHANCERY_VAR_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"], out.stderr
+    assert (tmp_path / "broker" / "queue").is_dir()
+    assert settings.LANGUAGE_CODE == "en"

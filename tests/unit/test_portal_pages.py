@@ -202,3 +202,29 @@ class PortalPageTests(WagtailPageTestCase):
             many_translations, few + 3
         )  # hero image rendition and countries: constant, not per translation
         self.assertLessEqual(many_translations, 25)
+
+
+class InterfaceTranslationTests(WagtailPageTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.tree = portal_tree_build(languages=("en", "ar", "ru", "zh-hans", "sv", "fr", "es", "de", "pt"))
+
+    def test_interface_strings_are_translated_in_every_language(self):
+        expected_search_label = {
+            "en": "Search",
+            "sv": "Sök",
+            "fr": "Rechercher",
+            "es": "Buscar",
+            "ar": "بحث",
+            "ru": "Поиск",
+            "zh-hans": "搜索",
+            "de": "Suchen",
+            "pt": "Pesquisar",
+        }
+        for code, label in expected_search_label.items():
+            response = self.client.get(f"/{code}/")
+            self.assertContains(response, f'<button type="submit">{label}</button>', msg_prefix=code)
+
+    def test_search_result_counts_use_each_language_plural_rules(self):
+        self.assertContains(self.client.get("/ru/search/", {"q": "zzz"}), "0 результатов по запросу")
+        self.assertContains(self.client.get("/fr/search/", {"q": "zzz"}), "0 résultat pour")

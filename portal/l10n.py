@@ -6,6 +6,7 @@ from functools import lru_cache
 from babel import Locale
 from babel.core import get_global
 from babel.dates import format_date, format_datetime
+from babel.lists import format_list
 from django.utils.translation import to_locale
 
 
@@ -29,6 +30,11 @@ def datetime_medium(value: datetime | None, language_code: str, tzinfo=None) -> 
 
 def country_name(code: str, language_code: str) -> str:
     return babel_locale(language_code).territories.get(code.upper(), code.upper())
+
+
+def country_list(codes: list[str], language_code: str) -> str:
+    """Country names joined as the language joins a list (`Kenya and Sweden`, `كينيا وبنغلاديش`)."""
+    return format_list([country_name(code, language_code) for code in codes], locale=babel_locale(language_code))
 
 
 @lru_cache(maxsize=64)

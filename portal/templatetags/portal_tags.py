@@ -19,6 +19,11 @@ def country_name(code, language_code=None):
 
 
 @register.filter
+def country_list(countries, language_code=None):
+    return l10n.country_list([country.code for country in countries], language_code or get_language())
+
+
+@register.filter
 def og_locale(language_code):
     return l10n.open_graph_locale(language_code)
 

@@ -9,7 +9,7 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN pybabel compile -d locale -D django \
- && SECRET_KEY=build-only python manage.py collectstatic --noinput -v 0 \
+ && SECRET_KEY=build-only CREDENTIALS_KEYS=build-only python manage.py collectstatic --noinput -v 0 \
  && mkdir -p /app/var && chown -R chancery /app/var
 USER chancery
 

@@ -106,6 +106,7 @@ def main() -> None:
         "SECRET_KEY": "bench-only-" + "k" * 50,
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "SECURE_SSL_REDIRECT": "0",
+        "CREDENTIALS_KEYS": "hVbNKLyNTkvvnmdOvq7Lm0ncS7RVTJzWHVCqSuxNKEk=",
         "WAGTAILADMIN_BASE_URL": "http://127.0.0.1",
     }
     os.environ.update(env)

@@ -225,15 +225,44 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
+# The networks: real hosts by default; the demo and the tests point these at the sandbox.
+FACEBOOK_GRAPH_URL = os.environ.get("FACEBOOK_GRAPH_URL", "https://graph.facebook.com/")
+FACEBOOK_WWW_URL = os.environ.get(
+    "FACEBOOK_WWW_URL", FACEBOOK_GRAPH_URL if "FACEBOOK_GRAPH_URL" in os.environ else "https://www.facebook.com/"
+)
+FACEBOOK_GRAPH_VERSION = os.environ.get("FACEBOOK_GRAPH_VERSION", "v25.0")
+FACEBOOK_APP_ID = os.environ.get("FACEBOOK_APP_ID", "")
+FACEBOOK_APP_SECRET = os.environ.get("FACEBOOK_APP_SECRET", "")
+X_API_URL = os.environ.get("X_API_URL", "https://api.x.com")
+X_AUTHORIZE_URL = os.environ.get(
+    "X_AUTHORIZE_URL",
+    f"{X_API_URL.rstrip('/')}/i/oauth2/authorize" if "X_API_URL" in os.environ else "https://x.com/i/oauth2/authorize",
+)
+X_CLIENT_ID = os.environ.get("X_CLIENT_ID", "")
+X_CLIENT_SECRET = os.environ.get("X_CLIENT_SECRET", "")
+CHANNEL_TIMEOUT = float(os.environ.get("CHANNEL_TIMEOUT", "20"))
+# Token encryption keys (Fernet, comma-separated, newest first). Development derives one from SECRET_KEY.
+CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS")
+if not CREDENTIALS_KEYS and not DEBUG:
+    raise ImproperlyConfigured(
+        "CREDENTIALS_KEYS must be set when DEBUG is off (see manage.py generate_credentials_key)."
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "portal.logs.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        # These libraries log request headers and URLs, with tokens in them, at DEBUG.
+        "tweepy": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        "requests_oauthlib": {"level": "WARNING"},
+        "oauthlib": {"level": "WARNING"},
     },
 }

@@ -1,4 +1,4 @@
-"""App configuration of publishing."""
+"""App configuration of the publisher."""
 
 from django.apps import AppConfig
 
@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class PublishingConfig(AppConfig):
     name = "publishing"
     verbose_name = "Publishing"
+
+    def ready(self) -> None:
+        from .channels.facebook import graph_base_url_apply
+
+        graph_base_url_apply()

@@ -42,7 +42,7 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
-    result = run_manage("check", DEBUG="0", CHANCERY_VAR_DIR=str(tmp_path))
+    result = run_manage("check", DEBUG="0", CHANCERY_VAR_DIR=str(tmp_path), CREDENTIALS_KEYS="k" * 44)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 

@@ -1,0 +1,165 @@
+"""One interface for every network, and the errors a caller can act on."""
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import requests
+
+
+class ChannelError(Exception):
+    """A network call did not do what was asked. The message is safe to show: it never holds a token."""
+
+
+class RateLimited(ChannelError):
+    def __init__(self, message: str, *, until: datetime):
+        super().__init__(message)
+        self.until = until
+
+
+class AuthExpired(ChannelError):
+    """The token is expired, revoked or invalid: the account must be reconnected."""
+
+
+class Rejected(ChannelError):
+    """The network refused this post for good (too long, policy, permission); retrying cannot help."""
+
+    def __init__(self, reason: str, *, code: str = ""):
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+class Duplicate(ChannelError):
+    """The network says this text is already posted; find the existing post before doing anything else."""
+
+
+class Transient(ChannelError):
+    """A passing fault (5xx, a network hiccup before the request left); safe to retry later."""
+
+
+class UnknownOutcome(ChannelError):
+    """The request may have reached the network and the answer was lost: reconcile before retrying."""
+
+
+@dataclass(frozen=True)
+class Published:
+    external_id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class RemotePost:
+    external_id: str
+    text: str
+    created_at: datetime | None
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Reach figures for one post. None means the network did not give it, never zero."""
+
+    external_id: str
+    views: int | None = None
+    reach: int | None = None
+    likes: int | None = None
+    shares: int | None = None
+    comments: int | None = None
+    clicks: int | None = None
+    raw: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class AccountCheck:
+    external_id: str
+    name: str
+    valid: bool
+    expires_at: datetime | None = None
+    scopes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Usage:
+    """The rate-limit state the network last reported."""
+
+    remaining: int | None = None
+    limit: int | None = None
+    reset_at: datetime | None = None
+    percent_used: float | None = None
+
+
+@dataclass(frozen=True)
+class Image:
+    content: bytes
+    filename: str = "image.jpg"
+    content_type: str = "image/jpeg"
+
+
+class Channel(ABC):
+    network: str = ""
+
+    def __init__(self) -> None:
+        self.usage = Usage()
+
+    @abstractmethod
+    def publish(self, *, text: str, link: str | None = None, image: Image | None = None) -> Published: ...
+
+    @abstractmethod
+    def delete(self, external_id: str) -> None: ...
+
+    @abstractmethod
+    def recent_posts(self, *, limit: int = 100) -> Iterator[RemotePost]: ...
+
+    @abstractmethod
+    def metrics(self, external_ids: Iterable[str]) -> dict[str, Metrics]: ...
+
+    @abstractmethod
+    def check(self) -> AccountCheck: ...
+
+    def find_by_marker(self, marker: str, *, limit: int = 100) -> RemotePost | None:
+        """The account's recent post carrying `marker`, if the network has one."""
+        return next((post for post in self.recent_posts(limit=limit) if marker in post.text), None)
+
+
+class ApiSession(requests.Session):
+    """The HTTP session every channel uses: a default timeout, an optional host rewrite, and the last answer's
+    headers kept so the channel can read the rate-limit state the network reported."""
+
+    def __init__(self, *, timeout: float, rewrite: dict[str, str] | None = None):
+        super().__init__()
+        self.timeout = timeout
+        self.rewrite = rewrite or {}
+        self.last_headers: dict[str, str] = {}
+
+    def request(self, method, url, *args, **kwargs):
+        for prefix, replacement in self.rewrite.items():
+            if url.startswith(prefix):
+                url = replacement + url[len(prefix) :]
+                break
+        kwargs.setdefault("timeout", self.timeout)
+        response = super().request(method, url, *args, **kwargs)
+        self.last_headers = dict(response.headers)
+        return response
+
+
+def request_may_have_left(error: requests.RequestException) -> bool:
+    """Whether a transport failure happened after the request could have reached the network.
+
+    A refused or timed-out connection never carried the request; a read timeout or a dropped
+    connection after sending may have, and then the outcome is unknown.
+    """
+    if isinstance(error, requests.ConnectTimeout):
+        return False
+    if isinstance(error, requests.ConnectionError):
+        text = repr(error)
+        return not any(s in text for s in ("NewConnectionError", "Failed to establish", "NameResolutionError"))
+    return True
+
+
+def transport_error(error: requests.RequestException, *, writing: bool, network: str) -> ChannelError:
+    kind = type(error).__name__
+    if writing and request_may_have_left(error):
+        return UnknownOutcome(f"{network}: the connection failed after the request was sent ({kind})")
+    return Transient(f"{network}: the request could not be completed ({kind})")

@@ -1,0 +1,177 @@
+"""X accounts through tweepy.Client with an OAuth 2.0 user token; the API host comes from settings."""
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import requests
+import tweepy
+from django.conf import settings
+
+from .base import (
+    AccountCheck,
+    ApiSession,
+    AuthExpired,
+    Channel,
+    ChannelError,
+    Duplicate,
+    Image,
+    Metrics,
+    Published,
+    RateLimited,
+    Rejected,
+    RemotePost,
+    Transient,
+    UnknownOutcome,
+    Usage,
+    transport_error,
+)
+from .textlength import weighted_length
+
+__all__ = ["XChannel", "weighted_length", "x_error"]
+
+TWEEPY_HOSTS = ("https://api.twitter.com", "https://api.x.com")
+LOOKUP_FIELDS = ["public_metrics", "non_public_metrics", "organic_metrics", "created_at"]
+MAX_LOOKUP = 100
+
+
+def x_session(timeout: float | None = None) -> ApiSession:
+    base = settings.X_API_URL.rstrip("/")
+    return ApiSession(timeout=timeout or settings.CHANNEL_TIMEOUT, rewrite=dict.fromkeys(TWEEPY_HOSTS, base))
+
+
+def _detail(error: tweepy.HTTPException) -> str:
+    messages = [m for m in (error.api_messages or []) if m]
+    if messages:
+        return "; ".join(messages)
+    try:
+        return error.response.json().get("detail") or error.response.reason
+    except ValueError:
+        return error.response.reason or f"HTTP {error.response.status_code}"
+
+
+def x_error(error: tweepy.HTTPException, *, writing: bool) -> ChannelError:
+    detail = _detail(error)
+    if isinstance(error, tweepy.TooManyRequests):
+        reset = error.reset_time or int((datetime.now(UTC) + timedelta(minutes=15)).timestamp())
+        return RateLimited(f"X: {detail}", until=datetime.fromtimestamp(reset, UTC))
+    if isinstance(error, tweepy.Unauthorized):
+        return AuthExpired("X: the access token is no longer valid")
+    if isinstance(error, tweepy.Forbidden) and "duplicate content" in detail.lower():
+        return Duplicate(f"X: {detail}")
+    if isinstance(error, tweepy.TwitterServerError):
+        return Transient(f"X: {detail}")
+    return Rejected(f"X: {detail}", code=str(error.response.status_code))
+
+
+class XChannel(Channel):
+    network = "x"
+
+    def __init__(self, *, user_id: str, access_token: str, username: str = "", timeout: float | None = None):
+        super().__init__()
+        self.user_id = user_id
+        self.username = username
+        self.access_token = access_token
+        self.session = x_session(timeout)
+        self.client = tweepy.Client(bearer_token=access_token)
+        self.client.session = self.session
+
+    def _call(self, operation, *, writing: bool = False):
+        try:
+            return operation()
+        except tweepy.HTTPException as error:
+            raise x_error(error, writing=writing) from None
+        except requests.RequestException as error:
+            raise transport_error(error, writing=writing, network="X") from None
+        except (ValueError, KeyError, TypeError) as error:
+            message = f"X: malformed answer ({type(error).__name__})"
+            raise (UnknownOutcome(message) if writing else Transient(message)) from None
+        finally:
+            self.usage = self._usage()
+
+    def _usage(self) -> Usage:
+        headers = {k.lower(): v for k, v in self.session.last_headers.items()}
+        try:
+            limit = int(headers["x-rate-limit-limit"])
+            remaining = int(headers["x-rate-limit-remaining"])
+            reset = datetime.fromtimestamp(int(headers["x-rate-limit-reset"]), UTC)
+        except (KeyError, ValueError):
+            return Usage()
+        return Usage(remaining=remaining, limit=limit, reset_at=reset, percent_used=100 * (limit - remaining) / limit)
+
+    def upload(self, image: Image) -> str:
+        def send():
+            response = self.session.post(
+                f"{settings.X_API_URL.rstrip('/')}/2/media/upload",
+                headers={"Authorization": f"Bearer {self.access_token}"},
+                files={"media": (image.filename, image.content, image.content_type)},
+                data={"media_category": "tweet_image"},
+            )
+            if response.status_code >= 400:
+                raise {
+                    401: tweepy.Unauthorized,
+                    403: tweepy.Forbidden,
+                    404: tweepy.NotFound,
+                    429: tweepy.TooManyRequests,
+                }.get(
+                    response.status_code, tweepy.BadRequest if response.status_code < 500 else tweepy.TwitterServerError
+                )(response)
+            return response.json()["data"]["id"]
+
+        # An orphaned upload is harmless: a lost answer here is retried, never reconciled.
+        return self._call(send)
+
+    def publish(self, *, text: str, link: str | None = None, image: Image | None = None) -> Published:
+        if link and link not in text:
+            text = f"{text} {link}"
+        media_ids = [self.upload(image)] if image is not None else None
+        answer = self._call(
+            lambda: self.client.create_tweet(text=text, media_ids=media_ids, user_auth=False), writing=True
+        )
+        post_id = str(answer.data["id"])
+        return Published(external_id=post_id, url=self.post_url(post_id))
+
+    def post_url(self, post_id: str) -> str:
+        return f"https://x.com/{self.username or 'i/web'}/status/{post_id}"
+
+    def delete(self, external_id: str) -> None:
+        self._call(lambda: self.client.delete_tweet(external_id, user_auth=False), writing=True)
+
+    def recent_posts(self, *, limit: int = 100) -> Iterator[RemotePost]:
+        answer = self._call(
+            lambda: self.client.get_users_tweets(
+                self.user_id, max_results=max(5, min(limit, 100)), tweet_fields=["created_at"], user_auth=False
+            )
+        )
+        for tweet in (answer.data or [])[:limit]:
+            yield RemotePost(
+                external_id=str(tweet.id), text=tweet.text, created_at=tweet.created_at, url=self.post_url(tweet.id)
+            )
+
+    def metrics(self, external_ids: Iterable[str]) -> dict[str, Metrics]:
+        ids = list(dict.fromkeys(external_ids))
+        results: dict[str, Metrics] = {}
+        for start in range(0, len(ids), MAX_LOOKUP):
+            chunk = ids[start : start + MAX_LOOKUP]
+            answer = self._call(
+                lambda chunk=chunk: self.client.get_tweets(chunk, tweet_fields=LOOKUP_FIELDS, user_auth=False)
+            )
+            for tweet in answer.data or []:  # ids X could not find come back in answer.errors: unavailable
+                public = tweet.public_metrics or {}
+                private = tweet.non_public_metrics or {}
+                results[str(tweet.id)] = Metrics(
+                    external_id=str(tweet.id),
+                    views=public.get("impression_count"),
+                    reach=None,  # X reports impressions, never reach
+                    likes=public.get("like_count"),
+                    shares=(public["retweet_count"] + public.get("quote_count", 0))
+                    if "retweet_count" in public
+                    else None,
+                    comments=public.get("reply_count"),
+                    clicks=private.get("url_link_clicks"),
+                    raw={"public_metrics": public, "non_public_metrics": private},
+                )
+        return results
+
+    def check(self) -> AccountCheck:
+        answer = self._call(lambda: self.client.get_me(user_auth=False))
+        return AccountCheck(external_id=str(answer.data.id), name=answer.data.name, valid=True)

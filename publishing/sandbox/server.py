@@ -1,0 +1,221 @@
+"""The sandbox's HTTP server: routes to the Graph API, the X API, fixtures, fault knobs and an HTML view."""
+
+import contextlib
+import html
+import json
+import logging
+import socket
+import threading
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .faults import FaultPlan, Faults
+from .graph import GraphApi
+from .http import Drop, Request, Response
+from .store import Store
+from .xapi import XApi
+
+log = logging.getLogger("publishing.sandbox")
+X_SCOPES = "tweet.read tweet.write users.read offline.access media.write"
+FB_PAGE_SCOPES = "pages_manage_posts,pages_read_engagement,read_insights"
+
+
+class Sandbox:
+    """Everything behind the port: state, faults and the two APIs."""
+
+    def __init__(self, state_path: str | Path, *, page_calls_per_hour: int = 4800, app_calls_per_hour: int = 200_000):
+        self.store = Store(state_path)
+        self.faults = Faults(self.store)
+        self.graph = GraphApi(
+            self.store, self.faults, page_calls_per_hour=page_calls_per_hour, app_calls_per_hour=app_calls_per_hour
+        )
+        self.x = XApi(self.store, self.faults)
+
+    def handle(self, request: Request) -> Response:
+        if request.path.startswith("/_sandbox"):
+            return self.admin(request)
+        if self.graph.handles(request.path):
+            return self.graph.handle(request)
+        if self.x.handles(request.path):
+            return self.x.handle(request)
+        return Response.json(404, {"error": {"message": f"Unknown path {request.path}", "code": 803}})
+
+    # Fixtures and knobs -----------------------------------------------------------------------
+    def account_view(self, account) -> dict:
+        kind = "fb_page" if account.network == "facebook" else "x_access"
+        tokens = self.store.tokens_of(account.id, kind)
+        now = self.store.now()
+        live = [t for t in tokens if t.expires_at is None or t.expires_at > now]
+        view = {
+            "id": account.id,
+            "network": account.network,
+            "name": account.name,
+            "username": account.username,
+            "followers": account.followers,
+            "utc_offset_hours": account.utc_offset_hours,
+            "access_token": live[-1].token if live else None,
+        }
+        if account.network == "x":
+            refresh = self.store.tokens_of(account.id, "x_refresh")
+            view["refresh_token"] = refresh[-1].token if refresh else None
+            view["expires_in"] = int(live[-1].expires_at - now) if live else 0
+        return view
+
+    def account_create(self, data: dict) -> dict:
+        network = data.get("network")
+        name = str(data.get("name", "")).strip()
+        if network not in {"facebook", "x"} or not name:
+            raise ValueError('"network" must be "facebook" or "x", and "name" is required')
+        username = str(data.get("username") or "".join(c for c in name.lower() if c.isalnum())[:15] or "account")
+        account = self.store.account_create(
+            network=network,
+            name=name,
+            username=username,
+            followers=int(data.get("followers", 5000)),
+            utc_offset_hours=int(data.get("utc_offset_hours", 0)),
+        )
+        if network == "facebook":
+            self.store.token_issue(kind="fb_page", account_id=account.id, ttl=None, scopes=FB_PAGE_SCOPES)
+        else:
+            self.store.token_issue(kind="x_access", account_id=account.id, ttl=2 * 3600, scopes=X_SCOPES)
+            self.store.token_issue(kind="x_refresh", account_id=account.id, ttl=None, scopes=X_SCOPES)
+        return self.account_view(account)
+
+    def admin(self, request: Request) -> Response:
+        parts = [p for p in request.path.split("/") if p][1:]
+        method = request.method
+        try:
+            data = request.json if isinstance(request.json, dict) else {}
+            if not parts and method == "GET":
+                return Response.html(200, self.page_index())
+            if parts == ["accounts"] and method == "POST":
+                return Response.json(201, self.account_create(data))
+            if parts == ["accounts"] and method == "GET":
+                network = request.query.get("network")
+                return Response.json(200, {"data": [self.account_view(a) for a in self.store.accounts(network)]})
+            if len(parts) >= 2 and parts[0] == "accounts":
+                account = self.store.account(parts[1])
+                if account is None:
+                    return Response.json(404, {"error": "no such account"})
+                if len(parts) == 2:
+                    return Response.html(200, self.page_account(account))
+                if parts[2] == "posts":
+                    posts = self.store.posts(account.id, include_deleted=True)
+                    return Response.json(200, {"data": [p.__dict__ for p in posts]})
+                if parts[2] == "revoke" and method == "POST":
+                    return Response.json(200, {"revoked": self.store.tokens_revoke(account_id=account.id)})
+            if parts == ["faults"] and method == "GET":
+                return Response.json(200, self.faults.all())
+            if parts == ["faults"] and method == "POST":
+                scope = str(data.get("scope", "*"))
+                self.faults.set(scope, FaultPlan.parse(data))
+                return Response.json(200, {scope: self.faults.plan(scope).as_dict()})
+            if parts == ["faults"] and method == "DELETE":
+                self.faults.clear()
+                return Response.json(200, {})
+            if parts == ["clock"] and method == "POST":
+                offset = float(self.store.setting("clock_offset", 0)) + float(data.get("advance_seconds", 0))
+                self.store.setting_set("clock_offset", offset)
+                return Response.json(200, {"offset_seconds": offset, "now": self.store.now()})
+            if parts == ["reset"] and method == "POST":
+                self.store.reset()
+                return Response.json(200, {"reset": True})
+        except (ValueError, TypeError) as problem:
+            return Response.json(400, {"error": str(problem)})
+        return Response.json(404, {"error": f"unknown sandbox endpoint {method} {request.path}"})
+
+    # HTML view --------------------------------------------------------------------------------
+    def page(self, title: str, body: str) -> str:
+        return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b2430}}
+table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4rem;text-align:start}}
+.post{{border:1px solid #ddd;border-radius:8px;padding:.75rem 1rem;margin:.75rem 0;white-space:pre-wrap}}
+.deleted{{opacity:.5;text-decoration:line-through}}small{{color:#555}}</style></head>
+<body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>"""
+
+    def page_index(self) -> str:
+        rows = "".join(
+            f"<tr><td>{'Facebook Page' if a.network == 'facebook' else 'X account'}</td>"
+            f'<td><a href="/_sandbox/accounts/{a.id}">{html.escape(a.name)}</a></td><td>@{html.escape(a.username)}</td>'
+            f"<td>{len(self.store.posts(a.id))}</td></tr>"
+            for a in self.store.accounts()
+        )
+        return self.page(
+            "Network sandbox",
+            "<p>The local stand-in for Facebook and X. Every post Chancery sends lands here.</p>"
+            f"<table><thead><tr><th>Network</th><th>Name</th><th>Handle</th><th>Posts</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>",
+        )
+
+    def page_account(self, account) -> str:
+        posts = "".join(
+            f'<article class="post{" deleted" if p.deleted else ""}" data-post-id="{p.id}">{html.escape(p.text)}'
+            f"{f'<br><a href={json.dumps(p.link)}>{html.escape(p.link)}</a>' if p.link else ''}"
+            f"<br><small>{datetime.fromtimestamp(p.created_at, UTC):%Y-%m-%d %H:%M} UTC · id {p.id}</small></article>"
+            for p in self.store.posts(account.id, include_deleted=True)
+        )
+        network = "Facebook Page" if account.network == "facebook" else "X account"
+        return self.page(
+            f"{account.name} ({network})",
+            f'<p><a href="/_sandbox/">All accounts</a> · @{html.escape(account.username)} · '
+            f"{account.followers} followers</p>{posts or '<p>No posts yet.</p>'}",
+        )
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "ChancerySandbox/1.0"
+    sandbox: Sandbox
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        host = self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
+        try:
+            request = Request.parse(
+                method=self.command,
+                path=url.path,
+                query=url.query,
+                headers=dict(self.headers.items()),
+                body=body,
+                base_url=f"http://{host}/",
+            )
+            response = self.sandbox.handle(request)
+        except Drop:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        except ValueError as problem:
+            response = Response.json(400, {"error": {"message": f"Malformed request: {problem}", "code": 100}})
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_DELETE = do_PUT = do_HEAD = _serve
+
+    def log_message(self, format, *args):
+        log.debug("%s %s", self.address_string(), format % args)
+
+
+def make_server(host: str, port: int, state_path: str | Path, **options) -> ThreadingHTTPServer:
+    sandbox = Sandbox(state_path, **options)
+    handler = type("SandboxHandler", (Handler,), {"sandbox": sandbox})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    server.sandbox = sandbox
+    return server
+
+
+def serve_in_thread(host: str, port: int, state_path: str | Path, **options) -> ThreadingHTTPServer:
+    """Start a sandbox in a background thread (tests, load_demo); call .shutdown() to stop it."""
+    server = make_server(host, port, state_path, **options)
+    threading.Thread(target=server.serve_forever, name="sandbox", daemon=True).start()
+    return server

@@ -1,0 +1,58 @@
+"""A sandbox on a free local port for each test module, with fresh state; the real client libraries talk to it."""
+
+import socket
+
+import pytest
+import requests
+
+from publishing.sandbox.server import serve_in_thread
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SandboxClient:
+    """The sandbox's fixture and fault endpoints, as a test uses them."""
+
+    def __init__(self, url: str, server):
+        self.url = url
+        self.server = server
+
+    def account(self, network: str, name: str, **extra) -> dict:
+        response = requests.post(
+            f"{self.url}/_sandbox/accounts", json={"network": network, "name": name, **extra}, timeout=10
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def posts(self, account_id: str) -> list[dict]:
+        return requests.get(f"{self.url}/_sandbox/accounts/{account_id}/posts", timeout=10).json()["data"]
+
+    def faults(self, scope: str = "*", **plan) -> None:
+        requests.post(f"{self.url}/_sandbox/faults", json={"scope": scope, **plan}, timeout=10).raise_for_status()
+
+    def revoke(self, account_id: str) -> None:
+        requests.post(f"{self.url}/_sandbox/accounts/{account_id}/revoke", timeout=10).raise_for_status()
+
+    def advance(self, seconds: float) -> None:
+        requests.post(f"{self.url}/_sandbox/clock", json={"advance_seconds": seconds}, timeout=10).raise_for_status()
+
+
+@pytest.fixture
+def sandbox(tmp_path, settings):
+    port = free_port()
+    server = serve_in_thread("127.0.0.1", port, tmp_path / "sandbox.sqlite3")
+    url = f"http://127.0.0.1:{port}"
+    settings.FACEBOOK_GRAPH_URL = f"{url}/"
+    settings.FACEBOOK_WWW_URL = f"{url}/"
+    settings.X_API_URL = url
+    settings.FACEBOOK_APP_ID, settings.FACEBOOK_APP_SECRET = "1234567890", "app-secret-for-tests"
+    from publishing.channels.facebook import graph_base_url_apply
+
+    graph_base_url_apply()
+    yield SandboxClient(url, server)
+    server.shutdown()
+    server.server_close()

@@ -1,14 +1,17 @@
 """Builders for test data: a small portal tree with translated stories, and users in each ministry role."""
 
+import importlib
 import io
 from dataclasses import dataclass, field
 
 import factory
+from django.apps import apps
 from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.images import ImageFile
 from PIL import Image as PILImage
 from wagtail.images.models import Image
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 
 from portal.models import Country, HomePage, StoryIndexPage, StoryPage
 
@@ -77,7 +80,20 @@ class PortalTree:
         return pages
 
 
+def baseline_ensure() -> None:
+    """What migrations put in a fresh database (root page, groups, review workflow), for tests that run
+    after a transactional test has emptied every table."""
+    ContentType.objects.clear_cache()
+    english, _ = Locale.objects.get_or_create(language_code="en")
+    if Page.get_first_root_node() is None:
+        Page.add_root(instance=Page(title="Root", slug="root", locale=english, live=True))
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    importlib.import_module("portal.migrations.0002_countries_groups_workflow").seed(apps, None)
+
+
 def portal_tree_build(languages=("en", "ar", "fr", "de", "sv")) -> PortalTree:
+    baseline_ensure()
     locales = {code: Locale.objects.get_or_create(language_code=code)[0] for code in languages}
     root = Page.get_first_root_node()
     Page.objects.filter(depth=2).delete()

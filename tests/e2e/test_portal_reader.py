@@ -4,7 +4,7 @@ import pytest
 
 from tests.factories import image_make, portal_tree_build
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_reader_finds_the_arabic_story(live_server, page):

@@ -11,7 +11,7 @@ from tests.factories import portal_tree_build
 
 from .conftest import wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_database_is_postgresql_and_broker_is_redis(settings):

@@ -16,6 +16,13 @@ compilemessages: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --use-fuzzy -d locale -D django --statistics 2>&1 | tail -n 1
 
 run: export DEBUG := 1
+# The demo talks to the local network sandbox, never to the real Facebook or X.
+run: export SANDBOX_URL := http://127.0.0.1:8001
+run: export FACEBOOK_GRAPH_URL := http://127.0.0.1:8001/
+run: export X_API_URL := http://127.0.0.1:8001
+run: export FACEBOOK_APP_ID := 100200300
+run: export FACEBOOK_APP_SECRET := demo-app-secret
+run: export X_CLIENT_ID := chancery-demo
 run: $(VENV)/.installed compilemessages
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py collectstatic --noinput -v 0

@@ -75,7 +75,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -220,6 +220,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "publish-scheduled-pages": {"task": "portal.tasks.pages_publish_scheduled", "schedule": 60.0},
+    "check-account-health": {"task": "embassies.tasks.accounts_check_health", "schedule": 6 * 3600.0},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -241,6 +242,7 @@ X_AUTHORIZE_URL = os.environ.get(
 X_CLIENT_ID = os.environ.get("X_CLIENT_ID", "")
 X_CLIENT_SECRET = os.environ.get("X_CLIENT_SECRET", "")
 CHANNEL_TIMEOUT = float(os.environ.get("CHANNEL_TIMEOUT", "20"))
+SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://127.0.0.1:8001")
 # Token encryption keys (Fernet, comma-separated, newest first). Development derives one from SECRET_KEY.
 CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS")
 if not CREDENTIALS_KEYS and not DEBUG:

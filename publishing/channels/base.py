@@ -78,6 +78,7 @@ class AccountCheck:
     valid: bool
     expires_at: datetime | None = None
     scopes: tuple[str, ...] = ()
+    handle: str = ""
 
 
 @dataclass(frozen=True)

@@ -174,4 +174,55 @@ class XChannel(Channel):
 
     def check(self) -> AccountCheck:
         answer = self._call(lambda: self.client.get_me(user_auth=False))
-        return AccountCheck(external_id=str(answer.data.id), name=answer.data.name, valid=True)
+        return AccountCheck(
+            external_id=str(answer.data.id), name=answer.data.name, valid=True, handle=f"@{answer.data.username}"
+        )
+
+
+class XOAuth2(tweepy.OAuth2UserHandler):
+    """tweepy's OAuth 2.0 PKCE handler with the authorize and token URLs taken from settings."""
+
+    SCOPES = ["tweet.read", "tweet.write", "users.read", "offline.access", "media.write"]
+
+    def __init__(self, *, redirect_uri: str = ""):
+        if settings.X_API_URL.startswith("http://"):
+            # oauthlib refuses plain http; only a local sandbox is ever reached that way.
+            import os
+
+            os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+        super().__init__(
+            client_id=settings.X_CLIENT_ID or "chancery",
+            redirect_uri=redirect_uri,
+            scope=self.SCOPES,
+            client_secret=settings.X_CLIENT_SECRET or None,
+        )
+
+    @staticmethod
+    def token_url() -> str:
+        return f"{settings.X_API_URL.rstrip('/')}/2/oauth2/token"
+
+    def get_authorization_url(self) -> tuple[str, str, str]:
+        """The URL to send the user to, with the state and the PKCE verifier to keep until the callback."""
+        verifier = self._client.create_code_verifier(64)
+        url, state = self.authorization_url(
+            settings.X_AUTHORIZE_URL,
+            code_challenge=self._client.create_code_challenge(verifier, "S256"),
+            code_challenge_method="S256",
+        )
+        return url, state, verifier
+
+    def fetch_token(self, authorization_response: str, *, code_verifier: str) -> dict:
+        return super(tweepy.OAuth2UserHandler, self).fetch_token(
+            self.token_url(),
+            authorization_response=authorization_response,
+            auth=self.auth,
+            include_client_id=True,
+            code_verifier=code_verifier,
+            timeout=settings.CHANNEL_TIMEOUT,
+        )
+
+    def refresh(self, refresh_token: str) -> dict:
+        extra = {} if self.auth else {"client_id": self.client_id}
+        return self.refresh_token(
+            self.token_url(), refresh_token=refresh_token, auth=self.auth, timeout=settings.CHANNEL_TIMEOUT, **extra
+        )

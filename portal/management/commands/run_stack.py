@@ -9,6 +9,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from embassies.demo.missions import STAFF
 from portal.demo.site import DEMO_PASSWORD, DEMO_USERS
 
 QUEUES = ",".join(queue.name for queue in settings.CELERY_TASK_QUEUES)
@@ -33,8 +34,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, addr, sandbox_port, **options):
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        env.setdefault("FACEBOOK_GRAPH_URL", f"http://127.0.0.1:{sandbox_port}/")
-        env.setdefault("X_API_URL", f"http://127.0.0.1:{sandbox_port}")
         children: dict[str, subprocess.Popen] = {}
         for name, argv in self.processes(addr, sandbox_port).items():
             if name == "sandbox" and not _sandbox_available():
@@ -81,7 +80,8 @@ class Command(BaseCommand):
         if sandbox_port:
             lines.append(f"  Sandbox: http://127.0.0.1:{sandbox_port}/_sandbox/   (the local Facebook and X)")
         lines.append(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
-        lines += [f"    {username:<10} {group or 'administrator'}" for username, group, _ in DEMO_USERS]
+        lines += [f"    {username:<14} {group or 'administrator'}" for username, group, _ in DEMO_USERS]
+        lines += [f"    {username:<14} embassy {role} ({country})" for username, country, role in STAFF]
         self.stdout.write("\n".join(lines) + "\n")
 
 

@@ -1,0 +1,1 @@
+"""Demo embassies with accounts connected to the network sandbox."""

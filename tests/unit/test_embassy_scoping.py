@@ -1,0 +1,134 @@
+"""Embassy staff reach only their own embassy on every admin URL; ministry users reach all."""
+
+from django.contrib.auth.models import Group
+from django.test import TestCase
+from django.urls import reverse
+
+from embassies.models import Embassy, EmbassyMembership, SocialAccount
+from portal.models import Country
+from tests.factories import UserFactory, baseline_ensure
+
+
+def embassy_make(slug: str, country: str, city: str, zone: str) -> Embassy:
+    return Embassy.objects.create(
+        name=f"Embassy in {city}",
+        slug=slug,
+        country=Country.objects.get(code=country),
+        city=city,
+        region="europe",
+        time_zone=zone,
+        posting_languages=["en"],
+    )
+
+
+def account_make(embassy: Embassy, network: str, external_id: str) -> SocialAccount:
+    account = SocialAccount(
+        embassy=embassy, network=network, external_id=external_id, display_name=f"{embassy.city} {network}"
+    )
+    account.credentials_set({"access_token": f"secret-token-{external_id}"})
+    account.save()
+    return account
+
+
+OBJECT_VIEWS = ["edit", "delete", "inspect", "history", "usage"]
+
+
+class EmbassyScopingTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        baseline_ensure()
+        cls.paris = embassy_make("paris", "FR", "Paris", "Europe/Paris")
+        cls.oslo = embassy_make("oslo", "NO", "Oslo", "Europe/Oslo")
+        cls.paris_fb = account_make(cls.paris, "facebook", "111")
+        cls.oslo_fb = account_make(cls.oslo, "facebook", "222")
+        cls.oslo_x = account_make(cls.oslo, "x", "333")
+        staff = Group.objects.get(name="Embassy staff")
+        cls.anna = UserFactory(username="anna-paris")
+        cls.olav = UserFactory(username="olav-oslo")
+        for user, embassy in ((cls.anna, cls.paris), (cls.olav, cls.oslo)):
+            user.groups.add(staff)
+            EmbassyMembership.objects.create(user=user, embassy=embassy)
+        cls.minister = UserFactory(username="minister", is_superuser=True)
+
+    def get(self, user, name, *args, **query):
+        self.client.force_login(user)
+        return self.client.get(reverse(name, args=args), query)
+
+    def test_staff_list_only_their_embassy_and_its_accounts(self):
+        embassies = self.get(self.anna, "embassies_embassy:index")
+        self.assertContains(embassies, "Embassy in Paris")
+        self.assertNotContains(embassies, "Embassy in Oslo")
+        accounts = self.get(self.anna, "embassies_account:index")
+        self.assertContains(accounts, "Paris facebook")
+        self.assertNotContains(accounts, "Oslo facebook")
+        self.assertNotContains(accounts, "Oslo x")
+
+    def test_staff_exports_contain_only_their_embassy(self):
+        for name in ("embassies_embassy:index", "embassies_account:index"):
+            export = self.get(self.olav, name, export="csv")
+            self.assertEqual(export.status_code, 200, name)
+            body = b"".join(export.streaming_content).decode() if export.streaming else export.content.decode()
+            self.assertIn("Oslo", body)
+            self.assertNotIn("Paris", body)
+
+    def test_every_object_url_of_another_embassy_is_not_found(self):
+        for user, own, foreign in ((self.anna, self.paris, self.oslo), (self.olav, self.oslo, self.paris)):
+            own_account = own.accounts.first()
+            foreign_account = foreign.accounts.first()
+            for view in OBJECT_VIEWS:
+                if view in {"edit", "inspect", "history", "usage"}:
+                    self.assertEqual(self.get(user, f"embassies_embassy:{view}", own.pk).status_code, 200, view)
+                    self.assertEqual(self.get(user, f"embassies_account:{view}", own_account.pk).status_code, 200, view)
+                self.assertIn(self.get(user, f"embassies_embassy:{view}", foreign.pk).status_code, (403, 404), view)
+                self.assertIn(
+                    self.get(user, f"embassies_account:{view}", foreign_account.pk).status_code, (403, 404), view
+                )
+            self.assertEqual(self.get(user, "embassies_accounts", own.pk).status_code, 200)
+            self.assertIn(self.get(user, "embassies_accounts", foreign.pk).status_code, (403, 404))
+            self.assertIn(self.get(user, "embassies_connect_choose_page", foreign.pk).status_code, (403, 404))
+
+    def test_staff_cannot_change_or_delete_another_embassy_by_posting(self):
+        self.client.force_login(self.anna)
+        response = self.client.post(
+            reverse("embassies_account:edit", args=(self.oslo_fb.pk,)),
+            {"embassy": self.paris.pk, "network": "facebook", "external_id": "999", "status": "disabled"},
+        )
+        self.assertIn(response.status_code, (403, 404))
+        response = self.client.post(reverse("embassies_embassy:delete", args=(self.oslo.pk,)))
+        self.assertIn(response.status_code, (403, 404))
+        response = self.client.post(reverse("embassies_connect_start", args=(self.oslo.pk, "facebook")))
+        self.assertIn(response.status_code, (403, 404))
+        self.oslo_fb.refresh_from_db()
+        self.assertEqual((self.oslo_fb.external_id, self.oslo_fb.status), ("222", "connected"))
+        self.assertTrue(Embassy.objects.filter(pk=self.oslo.pk).exists())
+
+    def test_staff_cannot_move_their_account_to_another_embassy(self):
+        self.client.force_login(self.anna)
+        self.client.post(
+            reverse("embassies_account:edit", args=(self.paris_fb.pk,)),
+            {"embassy": self.oslo.pk, "network": "facebook", "external_id": "111", "status": "connected"},
+        )
+        self.paris_fb.refresh_from_db()
+        self.assertEqual(self.paris_fb.embassy, self.paris)
+
+    def test_staff_cannot_add_or_delete_embassies(self):
+        self.assertIn(self.get(self.anna, "embassies_embassy:add").status_code, (302, 403, 404))
+        self.assertIn(self.get(self.anna, "embassies_embassy:delete", self.paris.pk).status_code, (302, 403, 404))
+
+    def test_account_health_lists_only_their_accounts(self):
+        response = self.get(self.olav, "embassies_account_health")
+        self.assertContains(response, "Oslo facebook")
+        self.assertNotContains(response, "Paris facebook")
+
+    def test_ministry_users_reach_every_embassy(self):
+        response = self.get(self.minister, "embassies_embassy:index")
+        self.assertContains(response, "Embassy in Paris")
+        self.assertContains(response, "Embassy in Oslo")
+        for view in ("edit", "inspect", "history"):
+            self.assertEqual(self.get(self.minister, f"embassies_account:{view}", self.oslo_x.pk).status_code, 200)
+
+    def test_a_user_without_membership_sees_no_embassy(self):
+        outsider = UserFactory(username="outsider")
+        outsider.groups.add(Group.objects.get(name="Embassy staff"))
+        self.assertIn(self.get(outsider, "embassies_embassy:index").status_code, (302, 403))
+        self.assertIn(self.get(outsider, "embassies_embassy:edit", self.paris.pk).status_code, (302, 403, 404))

@@ -3,7 +3,10 @@
 import logging
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -63,7 +66,29 @@ def account_mark_needs_reconnect(*, account: SocialAccount, reason: str, user=No
     account.status, account.last_error = SocialAccount.Status.NEEDS_RECONNECT, reason[:2000]
     if updated:
         log(account, "chancery.account_needs_reconnect", user=user, data={"reason": reason[:500]})
-        logger.warning("account %s of %s needs reconnecting: %s", account.pk, account.embassy_id, reason)
+        logger.warning("account %s of embassy %s needs reconnecting: %s", account.pk, account.embassy_id, reason)
+        _tell_embassy(account, reason)
+
+
+def _tell_embassy(account: SocialAccount, reason: str) -> None:
+    recipients = list(
+        account.embassy.memberships.exclude(user__email="").values_list("user__email", flat=True).distinct()
+    )
+    if not recipients:
+        return
+    subject = _("%(embassy)s: reconnect the %(network)s") % {
+        "embassy": account.embassy.name,
+        "network": account.get_network_display(),
+    }
+    body = _(
+        "Posting to %(account)s is on hold until the account is connected again.\n\nReason: %(reason)s\n\n"
+        "Reconnect it here: %(url)s"
+    ) % {
+        "account": account.display_name or account.handle,
+        "reason": reason,
+        "url": f"{settings.WAGTAILADMIN_BASE_URL}{reverse('embassies_accounts', args=(account.embassy_id,))}",
+    }
+    send_mail(subject, body, None, recipients, fail_silently=True)
 
 
 def account_refresh_x_token(*, account_id: int, force: bool = False) -> SocialAccount:

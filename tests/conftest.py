@@ -63,3 +63,6 @@ def pytest_collection_modifyitems(config, items):
                 raise pytest.UsageError(f"REQUIRE_SERVICES=1 but {reason}")
             if reason:
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+from tests.sandbox import sandbox  # noqa: E402, F401 - a fixture every tier may use

@@ -89,7 +89,11 @@ def baseline_ensure() -> None:
         Page.add_root(instance=Page(title="Root", slug="root", locale=english, live=True))
     if Collection.get_first_root_node() is None:
         Collection.add_root(name="Root")
-    importlib.import_module("portal.migrations.0002_countries_groups_workflow").seed(apps, None)
+    for migration in (
+        "portal.migrations.0002_countries_groups_workflow",
+        "embassies.migrations.0002_embassy_staff_group",
+    ):
+        importlib.import_module(migration).seed(apps, None)
 
 
 def portal_tree_build(languages=("en", "ar", "fr", "de", "sv")) -> PortalTree:

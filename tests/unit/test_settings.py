@@ -35,6 +35,7 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
         DEBUG="0",
         SECRET_KEY="x" * 20 + "production-key-with-enough-entropy-0123456789",
         ALLOWED_HOSTS="news.ministry.example",
+        CREDENTIALS_KEYS="hVbNKLyNTkvvnmdOvq7Lm0ncS7RVTJzWHVCqSuxNKEk=",
         CHANCERY_VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stdout + result.stderr

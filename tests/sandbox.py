@@ -1,4 +1,4 @@
-"""A sandbox on a free local port for each test module, with fresh state; the real client libraries talk to it."""
+"""A sandbox on a free local port for each test, with fresh state; the real client libraries talk to it."""
 
 import socket
 

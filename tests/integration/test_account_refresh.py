@@ -1,0 +1,53 @@
+"""X refresh tokens are single-use: workers refreshing at once spend the token once and keep the account."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from embassies.models import SocialAccount
+from embassies.services import account_refresh_x_token
+from tests.factories import baseline_ensure
+from tests.unit.test_embassy_scoping import embassy_make
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_concurrent_refreshes_spend_the_refresh_token_once(sandbox):
+    baseline_ensure()
+    embassy = embassy_make("lima", "PE", "Lima", "America/Lima")
+    remote = sandbox.account("x", "Embassy in Peru", username="embperu")
+    account = SocialAccount(
+        embassy=embassy,
+        network="x",
+        external_id=remote["id"],
+        token_expires_at=timezone.now() - timezone.timedelta(minutes=1),
+    )
+    account.credentials_set({"access_token": remote["access_token"], "refresh_token": remote["refresh_token"]})
+    account.save()
+
+    start = threading.Barrier(6)
+    failures = []
+
+    def refresh():
+        try:
+            start.wait()
+            account_refresh_x_token(account_id=account.pk)
+        except Exception as error:  # surfaced below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=refresh) for _ in range(6)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+
+    assert failures == []
+    account.refresh_from_db()
+    assert account.status == "connected", account.last_error
+    refresh_tokens = sandbox.server.sandbox.store.tokens_of(remote["id"], "x_refresh")
+    assert len(refresh_tokens) == 1  # the original was spent exactly once and replaced by one new token
+    assert account.credentials_get()["refresh_token"] == refresh_tokens[0].token

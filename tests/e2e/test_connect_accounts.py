@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from embassies.models import EmbassyMembership, SocialAccount
-from tests.sandbox import free_port
 from tests.factories import UserFactory, baseline_ensure
+from tests.sandbox import free_port
 from tests.unit.test_embassy_scoping import embassy_make
 
 pytestmark = pytest.mark.django_db(transaction=True)

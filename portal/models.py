@@ -136,6 +136,16 @@ class StoryPage(TranslatedPagesMixin, Page):
     hashtags = models.CharField(
         max_length=200, blank=True, help_text=_("Hashtags for social networks, separated by spaces.")
     )
+    target = models.CharField(
+        _("send to"),
+        max_length=10,
+        default="all",
+        choices=[("all", _("All embassies")), ("regions", _("Embassies in regions")), ("list", _("Chosen embassies"))],
+    )
+    target_regions = models.JSONField(
+        _("regions"), default=list, blank=True, help_text=_('Region codes, e.g. ["europe"].')
+    )
+    target_embassies = ParentalManyToManyField("embassies.Embassy", blank=True, related_name="+")
 
     search_fields = Page.search_fields + [
         index.SearchField("standfirst"),
@@ -156,7 +166,16 @@ class StoryPage(TranslatedPagesMixin, Page):
             [FieldPanel("topics"), FieldPanel("countries"), FieldPanel("featured")],
             heading=_("Classification"),
         ),
-        MultiFieldPanel([FieldPanel("social_text"), FieldPanel("hashtags")], heading=_("Social networks")),
+        MultiFieldPanel(
+            [
+                FieldPanel("social_text"),
+                FieldPanel("hashtags"),
+                FieldPanel("target"),
+                FieldPanel("target_regions"),
+                FieldPanel("target_embassies"),
+            ],
+            heading=_("Social networks"),
+        ),
     ]
     parent_page_types = ["portal.StoryIndexPage"]
     subpage_types: list[str] = []

@@ -198,6 +198,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The cache carries per-account pacing between workers: Redis when there is one.
+REDIS_URL = os.environ.get("REDIS_URL") or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis://") else "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "chancery"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -221,7 +230,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "publish-scheduled-pages": {"task": "portal.tasks.pages_publish_scheduled", "schedule": 60.0},
     "check-account-health": {"task": "embassies.tasks.accounts_check_health", "schedule": 6 * 3600.0},
+    "dispatch-due-posts": {"task": "publishing.tasks.posts_dispatch_task", "schedule": 5.0},
+    "sweep-posts": {"task": "publishing.tasks.posts_sweep_task", "schedule": 30.0},
 }
+PUBLISHING_SWEEP_SENDING_AFTER = int(os.environ.get("PUBLISHING_SWEEP_SENDING_AFTER", "600"))
+PUBLISHING_SWEEP_QUEUED_AFTER = int(os.environ.get("PUBLISHING_SWEEP_QUEUED_AFTER", "300"))
+PUBLISHING_RETRY_BASE_SECONDS = float(os.environ.get("PUBLISHING_RETRY_BASE_SECONDS", "5"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 DJANGO_CELERY_BEAT_TZ_AWARE = True

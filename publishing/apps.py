@@ -11,3 +11,7 @@ class PublishingConfig(AppConfig):
         from .channels.facebook import graph_base_url_apply
 
         graph_base_url_apply()
+
+        from . import signals
+
+        signals.connect()

@@ -1,1 +1,161 @@
-"""Models of publishing."""
+"""Distributions of a story, one Post per embassy account, every attempt at sending it, and holds."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Distribution(models.Model):
+    """One story carried to its target accounts; sequence 0 is the story itself, later ones are updates."""
+
+    story = models.ForeignKey("portal.StoryPage", on_delete=models.PROTECT, related_name="distributions")
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["story", "sequence"], name="one_distribution_per_story_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.story.title} #{self.sequence}"
+
+
+def new_marker() -> str:
+    return secrets.token_hex(4)
+
+
+class Post(models.Model):
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        SCHEDULED = "scheduled", _("Scheduled")
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        UNCONFIRMED = "unconfirmed", _("Unconfirmed")
+        PUBLISHED = "published", _("Published")
+        HELD = "held", _("Held")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+        RECALLED = "recalled", _("Recalled")
+
+    FINAL = {State.PUBLISHED, State.FAILED, State.SKIPPED, State.RECALLED}
+
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="posts")
+    account = models.ForeignKey("embassies.SocialAccount", on_delete=models.PROTECT, related_name="posts")
+    embassy = models.ForeignKey("embassies.Embassy", on_delete=models.PROTECT, related_name="posts")
+    network = models.CharField(max_length=10)
+    language = models.CharField(max_length=10)
+    fallback = models.BooleanField(default=False, help_text=_("No live translation in the embassy's languages."))
+    text = models.TextField()
+    link = models.URLField(max_length=1000)
+    marker = models.CharField(max_length=16, unique=True, default=new_marker)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PROPOSED, db_index=True)
+    due_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text=_("UTC; shown in the embassy's zone.")
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    external_id = models.CharField(max_length=100, blank=True)
+    external_url = models.URLField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True, help_text=_("Why the post failed or waits, in words a person can act on."))
+    held_for = models.CharField(
+        max_length=10, blank=True, choices=[("hold", _("A hold")), ("account", _("The account needs reconnecting"))]
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["distribution", "account"], name="one_post_per_account_per_distribution"),
+            models.UniqueConstraint(
+                fields=["network", "external_id"], condition=~Q(external_id=""), name="external_post_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "due_at"], name="post_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_network_display()} post for {self.embassy_id} ({self.state})"
+
+    def get_network_display(self) -> str:
+        return {"facebook": "Facebook", "x": "X"}.get(self.network, self.network)
+
+
+class PostAttempt(models.Model):
+    """One try at sending a post, with what the network said."""
+
+    class Outcome(models.TextChoices):
+        STARTED = "started", _("Started")
+        PUBLISHED = "published", _("Published")
+        RATE_LIMITED = "rate_limited", _("Rate limited")
+        AUTH_EXPIRED = "auth_expired", _("Token expired")
+        REJECTED = "rejected", _("Rejected")
+        DUPLICATE = "duplicate", _("Duplicate")
+        TRANSIENT = "transient", _("Transient error")
+        UNKNOWN = "unknown", _("Unknown outcome")
+        HELD = "held", _("Held at claim")
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=14, choices=Outcome.choices, default=Outcome.STARTED)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["post", "number"]
+        constraints = [models.UniqueConstraint(fields=["post", "number"], name="attempt_number_once")]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} of post {self.post_id}: {self.outcome}"
+
+
+class HoldQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(released_at__isnull=True)
+
+
+class Hold(models.Model):
+    """#NoHarm: while active, no matching post leaves; held posts wait and never turn into failures."""
+
+    class Scope(models.TextChoices):
+        ALL = "all", _("Ministry-wide")
+        REGION = "region", _("Region")
+        EMBASSY = "embassy", _("Embassy")
+        STORY = "story", _("Story")
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    region = models.CharField(max_length=20, blank=True)
+    embassy = models.ForeignKey("embassies.Embassy", null=True, blank=True, on_delete=models.CASCADE)
+    story = models.ForeignKey("portal.StoryPage", null=True, blank=True, on_delete=models.CASCADE)
+    reason = models.TextField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    set_at = models.DateTimeField(auto_now_add=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    objects = HoldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-set_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope="all")
+                | Q(scope="region", region__gt="")
+                | Q(scope="embassy", embassy__isnull=False)
+                | Q(scope="story", story__isnull=False),
+                name="hold_scope_has_its_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} hold: {self.reason[:60]}"

@@ -1,0 +1,120 @@
+"""Composes a post for one account: the story's translation in the embassy's language, CLDR dates through
+Babel, the post template from the catalogs, hashtags, a tracked link with a reconciliation marker, fitted
+to the network's length rules without cutting a URL or a character in two."""
+
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from portal.l10n import date_long
+
+from .channels.textlength import weighted_length
+
+FACEBOOK_LIMIT = 63206
+X_LIMIT = 280
+ELLIPSIS = "…"
+ZERO_WIDTH_JOINERS = {"\u200d", "\ufe0f", "\ufe0e"}
+
+
+@dataclass(frozen=True)
+class Composed:
+    text: str
+    link: str
+    language: str
+    fallback: bool
+
+
+def story_for_languages(translations: dict, languages: list[str], source_language: str):
+    """The first live translation in the embassy's languages, else the source (flagged as a fallback)."""
+    for code in languages:
+        if code in translations:
+            return translations[code], code, False
+    return translations.get(source_language), source_language, True
+
+
+def tracked_link(url: str, *, network: str, campaign: str, content: str, marker: str) -> str:
+    parts = urlsplit(url)
+    query = urlencode(
+        {
+            "utm_source": network,
+            "utm_medium": "social",
+            "utm_campaign": campaign,
+            "utm_content": content,
+            "m": marker,
+        }
+    )
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, f"{parts.query}&{query}" if parts.query else query, ""))
+
+
+def _length(text: str, network: str) -> int:
+    return weighted_length(text) if network == "x" else len(text)
+
+
+def _limit(network: str) -> int:
+    return X_LIMIT if network == "x" else FACEBOOK_LIMIT
+
+
+def safe_cut(text: str, size: int) -> str:
+    """At most `size` code points of `text`, never splitting a combining mark, emoji sequence or surrogate."""
+    if len(text) <= size:
+        return text
+    cut = max(0, size)
+    while 0 < cut < len(text) and (
+        unicodedata.combining(text[cut])
+        or text[cut] in ZERO_WIDTH_JOINERS
+        or text[cut - 1] == "\u200d"
+        or 0x1F3FB <= ord(text[cut]) <= 0x1F3FF  # skin tone modifiers belong to the emoji before them
+        or (0x1F1E6 <= ord(text[cut - 1]) <= 0x1F1FF and 0x1F1E6 <= ord(text[cut]) <= 0x1F1FF)
+    ):
+        cut -= 1
+    return text[:cut]
+
+
+def trim_to(text: str, budget: int, network: str) -> str:
+    """`text` shortened to fit `budget` with an ellipsis, at a word boundary where the language has them."""
+    if _length(text, network) <= budget:
+        return text
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix that fits with the ellipsis
+        middle = (low + high + 1) // 2
+        if _length(safe_cut(text, middle).rstrip() + ELLIPSIS, network) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    prefix = safe_cut(text, low)
+    if " " in prefix and low < len(text) and not text[low].isspace():
+        at_word = prefix.rsplit(" ", 1)[0]
+        if len(at_word) >= len(prefix) * 0.6:  # only when it does not throw away most of the room
+            prefix = at_word
+    return prefix.rstrip(" ,;:—-") + ELLIPSIS if prefix else ""
+
+
+def compose(*, story, language: str, fallback: bool, network: str, embassy, marker: str, request=None) -> Composed:
+    """The post's text and link for one account."""
+    link = tracked_link(
+        story.get_full_url(request), network=network, campaign=story.slug, content=embassy.slug, marker=marker
+    )
+    hashtags = " ".join(dict.fromkeys([*story.hashtag_list(), *embassy.hashtags.split()]))
+    with translation.override(language):
+        published = date_long(story.first_published_at or story.latest_revision_created_at, language)
+        headline = _("%(title)s (%(date)s)") % {"title": story.title, "date": published}
+    summary = story.social_text or story.standfirst
+
+    def assemble(head: str, body: str, tags: str) -> str:
+        return "\n\n".join(part for part in (head, body, tags, link) if part)
+
+    limit = _limit(network)
+    text = assemble(headline, summary, hashtags)
+    if _length(text, network) > limit:
+        fixed = _length(assemble(headline, "", hashtags), network) + _length("\n\n", network)
+        text = assemble(headline, trim_to(summary, limit - fixed, network), hashtags)
+    if _length(text, network) > limit:
+        text = assemble(
+            trim_to(headline, limit - _length(assemble("", "", hashtags), network) - 2, network), "", hashtags
+        )
+    if _length(text, network) > limit:
+        text = assemble(trim_to(headline, limit - _length(link, network) - 2, network), "", "")
+    return Composed(text=text, link=link, language=language, fallback=fallback)

@@ -1,0 +1,582 @@
+"""The publisher's services: plan, approve, dispatch, publish, reconcile, sweep, hold and recall.
+
+Every change of a post's state is one conditional UPDATE (`filter(pk=…, state=…)`), so two workers can
+never both move a post, and every change is written to the audit log with who or what made it.
+"""
+
+import logging
+import random
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.models import ModelLogEntry, Page
+
+from embassies.models import Embassy, SocialAccount
+from portal.models import StoryPage
+
+from . import limits
+from .channels import channel_for_account
+from .channels.base import AuthExpired, ChannelError, Duplicate, RateLimited, Rejected, Transient
+from .localize import X_LIMIT, compose
+from .models import Distribution, Hold, Post, PostAttempt
+
+logger = logging.getLogger(__name__)
+State = Post.State
+PUBLISHER = "publisher"
+MAX_TRANSIENT_ATTEMPTS = 8
+
+
+# Audit ------------------------------------------------------------------------------------------
+
+
+def _log_entries(posts: Iterable[Post], action: str, *, user=None, data: dict | None = None) -> list[ModelLogEntry]:
+    content_type = ContentType.objects.get_for_model(Post)
+    now = timezone.now()
+    return [
+        ModelLogEntry(
+            content_type=content_type,
+            label=str(post.pk),
+            action=action,
+            object_id=str(post.pk),
+            timestamp=now,
+            user=user,
+            data={"by": user.get_username() if user else PUBLISHER, **(data or {})},
+        )
+        for post in posts
+    ]
+
+
+def audit(posts: Iterable[Post], action: str, *, user=None, **data) -> None:
+    ModelLogEntry.objects.bulk_create(_log_entries(posts, action, user=user, data=data))
+
+
+def transition(post: Post, to: str, *, from_states: Iterable[str], user=None, **fields) -> bool:
+    """Move a post if, and only if, it is still in one of `from_states`."""
+    updated = Post.objects.filter(pk=post.pk, state__in=list(from_states)).update(
+        state=to, updated_at=timezone.now(), **fields
+    )
+    if updated:
+        for name, value in fields.items():
+            setattr(post, name, value)
+        post.state = to
+        audit([post], f"chancery.post.{to}", user=user, reason=fields.get("reason", ""))
+    return bool(updated)
+
+
+# Holds ------------------------------------------------------------------------------------------
+
+
+def holds_q() -> Q | None:
+    """A filter matching every post an active hold covers, or None when nothing is held."""
+    match = Q()
+    any_hold = False
+    for hold in Hold.objects.active().select_related("story"):
+        any_hold = True
+        if hold.scope == Hold.Scope.ALL:
+            return Q(pk__isnull=False)
+        if hold.scope == Hold.Scope.REGION:
+            match |= Q(embassy__region=hold.region)
+        elif hold.scope == Hold.Scope.EMBASSY:
+            match |= Q(embassy_id=hold.embassy_id)
+        elif hold.scope == Hold.Scope.STORY:
+            match |= Q(distribution__story__translation_key=hold.story.translation_key)
+    return match if any_hold else None
+
+
+def post_is_held(post: Post) -> bool:
+    match = holds_q()
+    return match is not None and Post.objects.filter(match, pk=post.pk).exists()
+
+
+def hold_set(
+    *,
+    scope: str,
+    reason: str,
+    user=None,
+    region: str = "",
+    embassy: Embassy | None = None,
+    story: StoryPage | None = None,
+) -> Hold:
+    if not reason.strip():
+        raise ValidationError(_("A hold needs a reason."))
+    hold = Hold.objects.create(scope=scope, reason=reason, set_by=user, region=region, embassy=embassy, story=story)
+    posts_hold_apply()
+    return hold
+
+
+def posts_hold_apply() -> int:
+    """Hold every waiting post an active hold covers; a queued post is held here or, at the latest, at claim."""
+    match = holds_q()
+    if match is None:
+        return 0
+    with transaction.atomic():
+        posts = list(
+            Post.objects.select_for_update(skip_locked=True)
+            .filter(match, state__in=[State.SCHEDULED, State.QUEUED])
+            .only("pk")
+        )
+        Post.objects.filter(pk__in=[p.pk for p in posts]).update(
+            state=State.HELD, held_for="hold", reason=_("Held: a crisis hold is in force."), updated_at=timezone.now()
+        )
+        audit(posts, "chancery.post.held")
+    return len(posts)
+
+
+def hold_release(*, hold: Hold, user=None) -> int:
+    """Release a hold; the posts it held go back to the schedule unless another hold still covers them."""
+    Hold.objects.filter(pk=hold.pk, released_at__isnull=True).update(released_at=timezone.now(), released_by=user)
+    still = holds_q()
+    with transaction.atomic():
+        waiting = Post.objects.select_for_update().filter(state=State.HELD, held_for="hold")
+        if still is not None:
+            waiting = waiting.exclude(still)
+        posts = list(waiting.only("pk"))
+        Post.objects.filter(pk__in=[p.pk for p in posts]).update(
+            state=State.SCHEDULED, held_for="", reason="", updated_at=timezone.now()
+        )
+        audit(posts, "chancery.post.scheduled", user=user, reason="hold released")
+    return len(posts)
+
+
+# Planning ---------------------------------------------------------------------------------------
+
+
+def story_source(story: StoryPage) -> StoryPage:
+    """The story in the site's default language when it has one, else the page itself."""
+    default = story.get_translations(inclusive=True).filter(locale__language_code=settings.LANGUAGE_CODE).first()
+    return default.specific if default else story
+
+
+def target_accounts(story: StoryPage) -> list[SocialAccount]:
+    embassies = Embassy.objects.filter(active=True)
+    if story.target == "regions":
+        embassies = embassies.filter(region__in=story.target_regions or [])
+    elif story.target == "list":
+        embassies = embassies.filter(pk__in=story.target_embassies.values("pk"))
+    topic_ids = list(story.topics.values_list("pk", flat=True))
+    if topic_ids:
+        embassies = embassies.exclude(opted_out_topics__in=topic_ids)
+    return list(
+        SocialAccount.objects.filter(embassy__in=embassies)
+        .exclude(status=SocialAccount.Status.DISABLED)
+        .select_related("embassy")
+        .order_by("embassy__name", "network")
+    )
+
+
+def distribution_plan(*, story: StoryPage, user=None, update: bool = False, request=None) -> Distribution | None:
+    """One post per target account, created in one insert; planning twice creates nothing twice."""
+    source = story_source(story)
+    if not source.live:
+        return None
+    with transaction.atomic():
+        if update:
+            last = Distribution.objects.filter(story=source).order_by("-sequence").first()
+            distribution = Distribution.objects.create(
+                story=source, sequence=(last.sequence + 1) if last else 0, created_by=user
+            )
+        else:
+            distribution, created = Distribution.objects.get_or_create(
+                story=source, sequence=0, defaults={"created_by": user}
+            )
+            if not created:
+                return None
+        translations = {
+            page.locale.language_code: page
+            for page in StoryPage.objects.live()
+            .public()
+            .filter(translation_key=source.translation_key)
+            .select_related("locale", "hero_image")
+        }
+        now = timezone.now()
+        posts = []
+        for account in target_accounts(source):
+            embassy = account.embassy
+            page, language, fallback = _story_in(translations, embassy.posting_languages, source)
+            post = Post(distribution=distribution, account=account, embassy=embassy, network=account.network)
+            composed = compose(
+                story=page,
+                language=language,
+                fallback=fallback,
+                network=account.network,
+                embassy=embassy,
+                marker=post.marker,
+                request=request,
+            )
+            post.text, post.link, post.language, post.fallback = composed.text, composed.link, language, fallback
+            if embassy.auto_approve:
+                post.state, post.due_at, post.approved_at = State.SCHEDULED, now + embassy.auto_approve_delay, now
+            posts.append(post)
+        Post.objects.bulk_create(posts)
+        audit(posts, "chancery.post.proposed", user=user)
+    return distribution
+
+
+def _story_in(translations: dict, languages: list[str], source: StoryPage):
+    for code in languages:
+        if code in translations:
+            return translations[code], code, False
+    return source, source.locale.language_code, True
+
+
+def story_published(*, page: Page, revision) -> Distribution | None:
+    """Called on `page_published`: plan only for a live story whose live revision is this one; a translation
+    published later re-composes the posts still waiting for review in that language."""
+    story = page.specific
+    if not isinstance(story, StoryPage) or not story.live or story.live_revision_id != getattr(revision, "pk", None):
+        return None
+    source = story_source(story)
+    if story.pk != source.pk:
+        posts_relocalize(story=source)
+        return None
+    return distribution_plan(story=story, user=getattr(revision, "user", None))
+
+
+def posts_relocalize(*, story: StoryPage) -> int:
+    """Proposed posts move to a better language once its translation is live."""
+    translations = {
+        page.locale.language_code: page
+        for page in StoryPage.objects.live()
+        .public()
+        .filter(translation_key=story.translation_key)
+        .select_related("locale")
+    }
+    changed = []
+    proposed = Post.objects.filter(distribution__story=story, state=State.PROPOSED).select_related("embassy")
+    for post in proposed:
+        page, language, fallback = _story_in(translations, post.embassy.posting_languages, story)
+        if language == post.language:
+            continue
+        composed = compose(
+            story=page,
+            language=language,
+            fallback=fallback,
+            network=post.network,
+            embassy=post.embassy,
+            marker=post.marker,
+        )
+        post.text, post.link, post.language, post.fallback = composed.text, composed.link, language, fallback
+        changed.append(post)
+    Post.objects.bulk_update(changed, ["text", "link", "language", "fallback"])
+    audit(changed, "chancery.post.proposed", reason="translation published")
+    return len(changed)
+
+
+# Review -----------------------------------------------------------------------------------------
+
+
+def post_text_validate(*, network: str, text: str) -> None:
+    from .channels.textlength import weighted_length
+    from .localize import FACEBOOK_LIMIT
+
+    if not text.strip():
+        raise ValidationError(_("The post is empty."))
+    if network == "x" and (length := weighted_length(text)) > X_LIMIT:
+        raise ValidationError(
+            _("This post is %(length)s characters as X counts them; the limit is %(limit)s.")
+            % {"length": length, "limit": X_LIMIT}
+        )
+    if network == "facebook" and len(text) > FACEBOOK_LIMIT:
+        raise ValidationError(_("Facebook posts can be at most %(limit)s characters.") % {"limit": FACEBOOK_LIMIT})
+
+
+def post_approve(*, post: Post, user, due_at: datetime | None = None, text: str | None = None) -> Post:
+    if text is not None and text != post.text:
+        post_text_validate(network=post.network, text=text)
+        Post.objects.filter(pk=post.pk, state__in=[State.PROPOSED, State.SCHEDULED]).update(text=text)
+        post.text = text
+    due = due_at or timezone.now()
+    if timezone.is_naive(due):
+        raise ValidationError(_("Give the time with its time zone."))
+    if not transition(
+        post,
+        State.SCHEDULED,
+        from_states=[State.PROPOSED, State.SCHEDULED],
+        user=user,
+        due_at=due,
+        approved_by=user,
+        approved_at=timezone.now(),
+    ):
+        raise ValidationError(_("This post can no longer be approved: it is %(state)s.") % {"state": post.state})
+    return post
+
+
+def posts_approve(*, posts: Iterable[Post], user, due_at: datetime | None = None) -> int:
+    ids = [p.pk for p in posts]
+    now = timezone.now()
+    with transaction.atomic():
+        approved = list(Post.objects.select_for_update().filter(pk__in=ids, state=State.PROPOSED).only("pk"))
+        Post.objects.filter(pk__in=[p.pk for p in approved]).update(
+            state=State.SCHEDULED, due_at=due_at or now, approved_by=user, approved_at=now, updated_at=now
+        )
+        audit(approved, "chancery.post.scheduled", user=user)
+    return len(approved)
+
+
+def post_skip(*, post: Post, user) -> bool:
+    return transition(post, State.SKIPPED, from_states=[State.PROPOSED, State.SCHEDULED, State.HELD], user=user)
+
+
+# Dispatch and delivery --------------------------------------------------------------------------
+
+
+def posts_dispatch(*, now: datetime | None = None, batch: int = 500) -> list[tuple[int, str]]:
+    """Claim due scheduled posts (skipping rows other dispatchers hold) and queue one task per post."""
+    from .tasks import post_publish_task
+
+    posts_hold_apply()
+    now = now or timezone.now()
+    held = holds_q()
+    with transaction.atomic():
+        due = Post.objects.select_for_update(skip_locked=True).filter(state=State.SCHEDULED, due_at__lte=now)
+        if held is not None:
+            due = due.exclude(held)
+        claimed = list(due.order_by("due_at", "pk").only("pk", "network")[:batch])
+        Post.objects.filter(pk__in=[p.pk for p in claimed], state=State.SCHEDULED).update(
+            state=State.QUEUED, updated_at=now
+        )
+        audit(claimed, "chancery.post.queued")
+        queued = [(p.pk, p.network) for p in claimed]
+        transaction.on_commit(
+            lambda: [post_publish_task.apply_async(args=[pk], queue=f"publish.{network}") for pk, network in queued]
+        )
+    return queued
+
+
+def _backoff(attempt: int) -> timedelta:
+    base = min(15 * 60, settings.PUBLISHING_RETRY_BASE_SECONDS * 2 ** max(0, attempt - 1))
+    return timedelta(seconds=base * random.uniform(0.75, 1.25))
+
+
+def post_publish(*, post_id: int) -> str:
+    """Claim (short transaction) → call the network (no transaction) → record the answer."""
+    with transaction.atomic():
+        post = Post.objects.select_for_update().select_related("account", "embassy").filter(pk=post_id).first()
+        if post is None or post.state != State.QUEUED:
+            return post.state if post else "missing"
+        if post_is_held(post):
+            transition(
+                post,
+                State.HELD,
+                from_states=[State.QUEUED],
+                held_for="hold",
+                reason=_("Held: a crisis hold is in force."),
+            )
+            return post.state
+        if post.account.status != SocialAccount.Status.CONNECTED:
+            transition(
+                post,
+                State.HELD,
+                from_states=[State.QUEUED],
+                held_for="account",
+                reason=_("Held: the account needs reconnecting."),
+            )
+            return post.state
+        wait = limits.account_slot(post.account_id, post.network)
+        if wait:
+            transition(post, State.SCHEDULED, from_states=[State.QUEUED], due_at=timezone.now() + wait)
+            return post.state
+        post.attempts += 1
+        transition(post, State.SENDING, from_states=[State.QUEUED], attempts=post.attempts)
+        attempt = PostAttempt.objects.create(post=post, number=post.attempts)
+
+    account = post.account
+    if (
+        account.network == SocialAccount.Network.X
+        and account.token_expires_at
+        and (account.token_expires_at <= timezone.now() + timedelta(minutes=5))
+    ):
+        from embassies.services import account_refresh_x_token
+
+        account = account_refresh_x_token(account_id=account.pk)
+    channel = channel_for_account(account)
+    try:
+        published = channel.publish(text=post.text, link=post.link if post.network == "facebook" else None)
+    except ChannelError as error:
+        return _record_failure(post, attempt, error, channel)
+    finally:
+        SocialAccount.objects.filter(pk=account.pk).update(rate_limit=_usage_dict(channel))
+    _finish(attempt, PostAttempt.Outcome.PUBLISHED, published.external_id)
+    transition(
+        post,
+        State.PUBLISHED,
+        from_states=[State.SENDING, State.UNCONFIRMED],
+        external_id=published.external_id,
+        external_url=published.url,
+        published_at=timezone.now(),
+        reason="",
+    )
+    return post.state
+
+
+def _usage_dict(channel) -> dict:
+    usage = channel.usage
+    return {
+        "remaining": usage.remaining,
+        "limit": usage.limit,
+        "percent_used": usage.percent_used,
+        "reset_at": usage.reset_at.isoformat() if usage.reset_at else None,
+    }
+
+
+def _finish(attempt: PostAttempt, outcome: str, detail: str) -> None:
+    PostAttempt.objects.filter(pk=attempt.pk).update(outcome=outcome, detail=detail[:2000], finished_at=timezone.now())
+
+
+def _record_failure(post: Post, attempt: PostAttempt, error: ChannelError, channel) -> str:
+    detail = str(error)
+    if isinstance(error, RateLimited):
+        _finish(attempt, PostAttempt.Outcome.RATE_LIMITED, detail)
+        limits.account_pause(post.account_id, until=error.until)
+        jitter = timedelta(seconds=random.uniform(0, 5))
+        transition(post, State.SCHEDULED, from_states=[State.SENDING], due_at=error.until + jitter, reason=detail)
+    elif isinstance(error, AuthExpired):
+        from embassies.services import account_mark_needs_reconnect
+
+        _finish(attempt, PostAttempt.Outcome.AUTH_EXPIRED, detail)
+        account_mark_needs_reconnect(account=post.account, reason=detail)
+        transition(
+            post,
+            State.HELD,
+            from_states=[State.SENDING],
+            held_for="account",
+            reason=_("Held: the account needs reconnecting."),
+        )
+    elif isinstance(error, Rejected):
+        _finish(attempt, PostAttempt.Outcome.REJECTED, detail)
+        transition(post, State.FAILED, from_states=[State.SENDING], reason=detail)
+    elif isinstance(error, Transient):
+        _finish(attempt, PostAttempt.Outcome.TRANSIENT, detail)
+        if post.attempts >= MAX_TRANSIENT_ATTEMPTS:
+            transition(
+                post,
+                State.FAILED,
+                from_states=[State.SENDING],
+                reason=_("Gave up after %(n)s attempts: %(error)s") % {"n": post.attempts, "error": detail},
+            )
+        else:
+            transition(
+                post,
+                State.SCHEDULED,
+                from_states=[State.SENDING],
+                due_at=timezone.now() + _backoff(post.attempts),
+                reason=detail,
+            )
+    else:  # Duplicate or UnknownOutcome: the post may be on the network already
+        outcome = PostAttempt.Outcome.DUPLICATE if isinstance(error, Duplicate) else PostAttempt.Outcome.UNKNOWN
+        _finish(attempt, outcome, detail)
+        transition(post, State.UNCONFIRMED, from_states=[State.SENDING], reason=detail)
+        return post_reconcile(post_id=post.pk, duplicate=isinstance(error, Duplicate))
+    return post.state
+
+
+def post_reconcile(*, post_id: int, duplicate: bool = False) -> str:
+    """Search the account's recent posts for the marker before any second attempt."""
+    post = Post.objects.select_related("account").get(pk=post_id)
+    if post.state != State.UNCONFIRMED:
+        return post.state
+    try:
+        found = channel_for_account(post.account).find_by_marker(post.marker)
+    except ChannelError as error:
+        logger.info("reconciliation of post %s postponed: %s", post.pk, error)
+        return post.state  # stays unconfirmed; the sweeper tries again
+    if found:
+        transition(
+            post,
+            State.PUBLISHED,
+            from_states=[State.UNCONFIRMED],
+            external_id=found.external_id,
+            external_url=found.url,
+            published_at=found.created_at or timezone.now(),
+            reason="",
+        )
+    elif duplicate:
+        transition(
+            post,
+            State.FAILED,
+            from_states=[State.UNCONFIRMED],
+            reason=_("The network says this text is already posted, but no post of ours carries it."),
+        )
+    else:
+        transition(
+            post,
+            State.SCHEDULED,
+            from_states=[State.UNCONFIRMED],
+            due_at=timezone.now(),
+            reason=_("Not found on the network after a lost answer: sending again."),
+        )
+    return post.state
+
+
+def posts_sweep(*, sending_after: timedelta | None = None, queued_after: timedelta | None = None) -> dict[str, int]:
+    """Posts stuck in `sending` (a worker died mid-call) are reconciled; lost queue messages are re-dispatched."""
+    now = timezone.now()
+    sending_after = sending_after or timedelta(seconds=settings.PUBLISHING_SWEEP_SENDING_AFTER)
+    queued_after = queued_after or timedelta(seconds=settings.PUBLISHING_SWEEP_QUEUED_AFTER)
+    stuck = list(Post.objects.filter(state=State.SENDING, updated_at__lt=now - sending_after).only("pk", "state"))
+    reconciled = 0
+    for post in stuck:
+        if transition(
+            post,
+            State.UNCONFIRMED,
+            from_states=[State.SENDING],
+            reason=_("The worker stopped while sending: checking the network."),
+        ):
+            PostAttempt.objects.filter(post=post, outcome=PostAttempt.Outcome.STARTED).update(
+                outcome=PostAttempt.Outcome.UNKNOWN, detail="worker lost mid-call", finished_at=now
+            )
+            post_reconcile(post_id=post.pk)
+            reconciled += 1
+    for post in Post.objects.filter(state=State.UNCONFIRMED, updated_at__lt=now - sending_after).only("pk"):
+        post_reconcile(post_id=post.pk)
+    lost = list(Post.objects.filter(state=State.QUEUED, updated_at__lt=now - queued_after).only("pk", "state"))
+    requeued = sum(transition(post, State.SCHEDULED, from_states=[State.QUEUED]) for post in lost)
+    return {"reconciled": reconciled, "requeued": requeued}
+
+
+def account_posts_release(*, account: SocialAccount) -> int:
+    """After reconnecting, the account's held posts go back to the schedule."""
+    posts = list(Post.objects.filter(account=account, state=State.HELD, held_for="account").only("pk"))
+    Post.objects.filter(pk__in=[p.pk for p in posts], state=State.HELD).update(
+        state=State.SCHEDULED, held_for="", reason="", updated_at=timezone.now()
+    )
+    audit(posts, "chancery.post.scheduled", reason="account reconnected")
+    return len(posts)
+
+
+# Recall -----------------------------------------------------------------------------------------
+
+
+def story_recall(*, story: StoryPage, user, confirm: bool) -> dict[str, int]:
+    """Delete a story's published posts from every account; waiting posts are skipped."""
+    if not confirm:
+        raise ValidationError(_("Recalling a story deletes its posts from every account; confirm to go ahead."))
+    source = story_source(story)
+    posts = Post.objects.filter(distribution__story=source).select_related("account")
+    result = {"recalled": 0, "skipped": 0, "failed": 0}
+    for post in posts:
+        if post.state in {State.PROPOSED, State.SCHEDULED, State.HELD}:
+            result["skipped"] += post_skip(post=post, user=user)
+        elif post.state == State.PUBLISHED:
+            try:
+                channel_for_account(post.account).delete(post.external_id)
+            except ChannelError as error:
+                result["failed"] += 1
+                audit([post], "chancery.post.recall_failed", user=user, reason=str(error))
+                continue
+            result["recalled"] += transition(post, State.RECALLED, from_states=[State.PUBLISHED], user=user)
+    return result
+
+
+def distribution_progress(distribution: Distribution) -> dict[str, int]:
+    from django.db.models import Count
+
+    counts = dict(distribution.posts.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
+    return {state: counts.get(state, 0) for state in State.values}

@@ -1,0 +1,27 @@
+"""Celery tasks of the publisher: each takes ids and calls one service."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="publishing.tasks.posts_dispatch_task", ignore_result=True)
+def posts_dispatch_task() -> int:
+    return len(services.posts_dispatch())
+
+
+@shared_task(name="publishing.tasks.post_publish_task", ignore_result=True)
+def post_publish_task(post_id: int) -> str:
+    return services.post_publish(post_id=post_id)
+
+
+@shared_task(name="publishing.tasks.posts_sweep_task", ignore_result=True)
+def posts_sweep_task() -> dict:
+    return services.posts_sweep()
+
+
+@shared_task(name="publishing.tasks.distribution_plan_task", ignore_result=True)
+def distribution_plan_task(story_id: int) -> None:
+    from portal.models import StoryPage
+
+    services.distribution_plan(story=StoryPage.objects.get(pk=story_id))

@@ -1,0 +1,234 @@
+"""The publisher end to end in one process against the sandbox: plan, localize, approve, dispatch, send,
+and every failure path of the state machine."""
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from embassies.models import SocialAccount
+from publishing import services
+from publishing.channels.textlength import weighted_length
+from publishing.models import Distribution, Hold, Post, PostAttempt
+from tests.factories import portal_tree_build
+from tests.unit.test_embassy_scoping import embassy_make
+
+State = Post.State
+
+
+@pytest.fixture
+def world(db, sandbox):
+    tree = portal_tree_build(languages=("en", "fr", "ar"))
+    embassies = {
+        "paris": embassy_make("paris", "FR", "Paris", "Europe/Paris"),
+        "cairo": embassy_make("cairo", "EG", "Cairo", "Africa/Cairo"),
+        "tokyo": embassy_make("tokyo", "JP", "Tokyo", "Asia/Tokyo"),
+    }
+    embassies["paris"].posting_languages = ["fr", "en"]
+    embassies["cairo"].posting_languages = ["ar"]
+    embassies["tokyo"].posting_languages = ["en"]
+    embassies["cairo"].region = "middle-east"
+    for embassy in embassies.values():
+        embassy.hashtags = f"#{embassy.city}"
+        embassy.save()
+        for network in ("facebook", "x"):
+            remote = sandbox.account(network, f"{embassy.name} {network}", username=f"emb{embassy.slug}")
+            account = SocialAccount(
+                embassy=embassy, network=network, external_id=remote["id"], handle=f"@emb{embassy.slug}"
+            )
+            account.credentials_set(
+                {"access_token": remote["access_token"], "refresh_token": remote.get("refresh_token", "")}
+            )
+            account.token_expires_at = timezone.now() + timedelta(hours=2) if network == "x" else None
+            account.save()
+    return tree, embassies
+
+
+def publish_story(tree, *, slug="climate", languages=("en", "fr")):
+    texts = {
+        "en": ("Climate finance pledge", "The ministry doubles its support for adaptation in exposed countries."),
+        "fr": ("Engagement pour le climat", "Le ministère double son soutien à l'adaptation."),
+        "ar": ("تعهد تمويل المناخ", "تضاعف الوزارة دعمها للتكيف."),
+    }
+    return tree.story_add(slug=slug, texts={k: texts[k] for k in languages}, hashtags="ClimateAction")
+
+
+def send_all() -> None:
+    for post_id, _network in services.posts_dispatch():
+        services.post_publish(post_id=post_id)
+
+
+def test_publishing_a_story_plans_one_post_per_account_in_the_embassy_language(world):
+    tree, _embassies = world
+    story = publish_story(tree, languages=("en",))["en"]
+    posts = Post.objects.filter(distribution__story=story)
+    assert posts.count() == 6 and set(posts.values_list("state", flat=True)) == {State.PROPOSED}
+    # the French translation goes live later: Paris's proposed posts move to French
+    fr = story.copy_for_translation(tree.locales["fr"])
+    fr.title = "Engagement pour le climat"
+    fr.save_revision().publish()
+    by_embassy = {(p.embassy.slug, p.network): p for p in Post.objects.filter(distribution__story=story)}
+    assert by_embassy[("paris", "x")].language == "fr" and not by_embassy[("paris", "x")].fallback
+    assert "Engagement pour le climat" in by_embassy[("paris", "facebook")].text
+    assert by_embassy[("cairo", "x")].language == "en" and by_embassy[("cairo", "x")].fallback  # no Arabic yet
+    link = urlsplit(by_embassy[("paris", "x")].link)
+    assert link.path == "/fr/stories/climate/"
+    query = parse_qs(link.query)
+    assert (
+        query["utm_source"] == ["x"]
+        and query["utm_content"] == ["paris"]
+        and query["m"] == [by_embassy[("paris", "x")].marker]
+    )
+    assert "#ClimateAction #Paris" in by_embassy[("paris", "x")].text
+    assert all(weighted_length(p.text) <= 280 for p in by_embassy.values() if p.network == "x")
+
+
+def test_a_second_publish_plans_nothing_twice_and_an_update_plans_again(world):
+    tree, _ = world
+    story = publish_story(tree)["en"]
+    story.save_revision().publish()
+    assert Distribution.objects.filter(story=story).count() == 1
+    assert Post.objects.count() == 6
+    services.distribution_plan(story=story, update=True)
+    assert Distribution.objects.filter(story=story).count() == 2 and Post.objects.count() == 12
+
+
+def test_approved_posts_are_sent_exactly_once_with_their_marker(world, sandbox):
+    tree, _ = world
+    story = publish_story(tree)["en"]
+    services.posts_approve(posts=Post.objects.all(), user=None)
+    send_all()
+    send_all()  # a second tick finds nothing due
+    posts = list(Post.objects.select_related("account"))
+    assert {p.state for p in posts} == {State.PUBLISHED}
+    for post in posts:
+        remote = sandbox.posts(post.account.external_id)
+        assert [r["id"] for r in remote] == [post.external_id]
+        assert post.marker in remote[0]["text"]
+        assert post.attempt_log.get().outcome == PostAttempt.Outcome.PUBLISHED
+    assert story.distributions.get().posts.count() == 6
+
+
+def test_future_posts_wait_for_their_time(world):
+    tree, _ = world
+    publish_story(tree)
+    services.posts_approve(posts=Post.objects.all(), user=None, due_at=timezone.now() + timedelta(hours=1))
+    assert services.posts_dispatch() == []
+    assert services.posts_dispatch(now=timezone.now() + timedelta(hours=1, seconds=1)) != []
+
+
+def test_a_hold_stops_queued_posts_and_release_sends_them(world, sandbox):
+    tree, embassies = world
+    publish_story(tree)
+    services.posts_approve(posts=Post.objects.all(), user=None)
+    queued = services.posts_dispatch()
+    assert len(queued) == 6
+    hold = services.hold_set(scope=Hold.Scope.REGION, region="middle-east", reason="Crisis in the region")
+    for post_id, _network in queued:
+        services.post_publish(post_id=post_id)
+    cairo = Post.objects.filter(embassy=embassies["cairo"])
+    assert set(cairo.values_list("state", flat=True)) == {State.HELD}
+    assert all(sandbox.posts(p.account.external_id) == [] for p in cairo)
+    assert Post.objects.exclude(embassy=embassies["cairo"]).filter(state=State.PUBLISHED).count() == 4
+    services.hold_release(hold=hold)
+    send_all()
+    assert set(cairo.values_list("state", flat=True)) == {State.PUBLISHED}
+
+
+def test_a_lost_answer_is_reconciled_not_resent(world, sandbox):
+    tree, _ = world
+    publish_story(tree)
+    x_post = Post.objects.filter(network="x").first()
+    sandbox.faults(x_post.account.external_id, rates={"commit_then_drop": 1.0})
+    services.posts_approve(posts=[x_post], user=None)
+    send_all()
+    x_post.refresh_from_db()
+    assert x_post.state == State.PUBLISHED
+    assert len(sandbox.posts(x_post.account.external_id)) == 1
+    assert [a.outcome for a in x_post.attempt_log.all()] == [PostAttempt.Outcome.UNKNOWN]
+
+
+def test_transient_errors_retry_later_with_backoff(world, sandbox):
+    tree, _ = world
+    publish_story(tree)
+    post = Post.objects.filter(network="facebook").first()
+    sandbox.faults(post.account.external_id, rates={"transient": 1.0})
+    services.posts_approve(posts=[post], user=None)
+    send_all()
+    post.refresh_from_db()
+    assert post.state == State.SCHEDULED and post.due_at > timezone.now()
+    sandbox.faults(post.account.external_id)
+    for _ in range(2):
+        services.posts_dispatch(now=timezone.now() + timedelta(minutes=20))
+        Post.objects.filter(pk=post.pk, state=State.QUEUED).exists() and services.post_publish(post_id=post.pk)
+    post.refresh_from_db()
+    assert post.state == State.PUBLISHED
+    assert [a.outcome for a in post.attempt_log.all()] == [PostAttempt.Outcome.TRANSIENT, PostAttempt.Outcome.PUBLISHED]
+
+
+def test_revoked_token_holds_the_post_and_flags_the_account(world, sandbox):
+    tree, _ = world
+    publish_story(tree)
+    post = Post.objects.filter(network="facebook").first()
+    sandbox.revoke(post.account.external_id)
+    services.posts_approve(posts=[post], user=None)
+    send_all()
+    post.refresh_from_db()
+    post.account.refresh_from_db()
+    assert post.state == State.HELD and post.held_for == "account"
+    assert post.account.status == SocialAccount.Status.NEEDS_RECONNECT
+
+
+def test_a_rejected_post_fails_with_a_readable_reason(world, sandbox):
+    tree, _ = world
+    publish_story(tree)
+    post = Post.objects.filter(network="x").first()
+    sandbox.faults(post.account.external_id, rates={"reject": 1.0})
+    services.posts_approve(posts=[post], user=None)
+    send_all()
+    post.refresh_from_db()
+    assert post.state == State.FAILED and "not permitted" in post.reason
+
+
+def test_a_worker_lost_mid_call_is_swept_and_reconciled(world, sandbox):
+    tree, _ = world
+    publish_story(tree)
+    post = Post.objects.filter(network="x").first()
+    services.posts_approve(posts=[post], user=None)
+    services.posts_dispatch()
+    # the worker claims the post and dies after the network committed it
+    Post.objects.filter(pk=post.pk).update(
+        state=State.SENDING, attempts=1, updated_at=timezone.now() - timedelta(hours=1)
+    )
+    PostAttempt.objects.create(post=post, number=1)
+    from publishing.channels import channel_for_account
+
+    channel_for_account(post.account).publish(text=post.text)
+    assert services.posts_sweep()["reconciled"] == 1
+    post.refresh_from_db()
+    assert post.state == State.PUBLISHED and len(sandbox.posts(post.account.external_id)) == 1
+
+
+def test_planning_queries_do_not_grow_with_embassies(world, sandbox):
+    tree, _embassies = world
+    story = publish_story(tree, slug="small")["en"]
+
+    def plan_queries(source):
+        Distribution.objects.filter(story=source).delete()
+        with CaptureQueriesContext(connection) as captured:
+            services.distribution_plan(story=source)
+        return len(captured)
+
+    few = plan_queries(story)
+    for n in range(12):
+        embassy = embassy_make(f"extra-{n}", "NO", f"Extra {n}", "Europe/Oslo")
+        for network in ("facebook", "x"):
+            account = SocialAccount(embassy=embassy, network=network, external_id=f"{network}-{n}")
+            account.credentials_set({"access_token": "t"})
+            account.save()
+    many = plan_queries(story)
+    assert Post.objects.filter(distribution__story=story).count() == 30
+    assert many == few

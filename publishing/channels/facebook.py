@@ -88,7 +88,10 @@ class FacebookChannel(Channel):
         try:
             return operation()
         except facebook.GraphAPIError as error:
-            raise graph_error(error, writing=writing) from None
+            mapped = graph_error(error, writing=writing)
+            if isinstance(mapped, RateLimited) and (minutes := self._regain_minutes()):
+                mapped.until = datetime.now(UTC) + timedelta(minutes=minutes)
+            raise mapped from None
         except requests.RequestException as error:
             raise transport_error(error, writing=writing, network="Facebook") from None
         except (ValueError, KeyError) as error:
@@ -97,6 +100,15 @@ class FacebookChannel(Channel):
             raise (UnknownOutcome(message) if writing else Transient(message)) from None
         finally:
             self.usage = self._usage()
+
+    def _regain_minutes(self) -> int:
+        """Graph's own estimate of when a throttled Page may call again, from the usage header."""
+        raw = {k.lower(): v for k, v in self.session.last_headers.items()}.get("x-business-use-case-usage")
+        try:
+            entries = json.loads(raw).get(self.page_id) or [] if raw else []
+            return max((int(e.get("estimated_time_to_regain_access", 0)) for e in entries), default=0)
+        except (ValueError, AttributeError, TypeError):
+            return 0
 
     def _usage(self) -> Usage:
         headers = {k.lower(): v for k, v in self.session.last_headers.items()}

@@ -15,6 +15,7 @@ class FaultPlan:
     latency_jitter_ms: float = 0.0
     rates: dict[str, float] = field(default_factory=dict)  # kind → probability per API call
     burst_429: int = 0  # the next N API calls answer 429
+    retry_after_seconds: float = 60.0  # the reset a forced 429 announces
 
     @classmethod
     def parse(cls, data: dict) -> "FaultPlan":
@@ -29,6 +30,7 @@ class FaultPlan:
             latency_jitter_ms=float(data.get("latency_jitter_ms", 0)),
             rates=rates,
             burst_429=int(data.get("burst_429", 0)),
+            retry_after_seconds=float(data.get("retry_after_seconds", 60)),
         )
 
     def as_dict(self) -> dict:
@@ -86,6 +88,9 @@ class Faults:
             if roll < threshold:
                 return kind
         return None
+
+    def retry_after(self, account_id: str | None) -> float:
+        return self._effective(account_id).retry_after_seconds
 
     def _effective(self, account_id: str | None) -> FaultPlan:
         if account_id and (own := self.store.setting(f"faults:{account_id}")):

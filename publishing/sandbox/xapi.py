@@ -75,7 +75,7 @@ class XApi:
         if path == "/2/tweets" and method == "POST":
             return self.create(request, user, forced_429=fault == "rate_limit", drop=fault == "commit_then_drop")
         if fault == "rate_limit":
-            raise self.too_many(self.store.now() + 60)
+            raise self.too_many(self.store.now() + self.faults.retry_after(user.id))
         if path.startswith("/2/tweets/") and method == "DELETE":
             return self.delete(user, path.rsplit("/", 1)[1], drop=fault == "commit_then_drop")
         if path == "/2/tweets" and method == "GET":
@@ -221,7 +221,9 @@ class XApi:
             }
         )
         if forced_429 or not ok or not day_ok:
-            raise self.too_many(reset if not ok else day_reset if not day_ok else self.store.now() + 60, headers)
+            if forced_429 and ok and day_ok:
+                headers["x-rate-limit-reset"] = str(int(self.store.now() + self.faults.retry_after(user.id)) + 1)
+            raise self.too_many(reset if not ok else day_reset, headers)
         body = request.json if isinstance(request.json, dict) else {}
         text = body.get("text", "")
         media_ids = (body.get("media") or {}).get("media_ids") or []

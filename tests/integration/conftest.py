@@ -1,4 +1,5 @@
-"""A real Celery worker process over Redis, reading the same PostgreSQL test database as the tests."""
+"""Real processes for the integration tier: the sandbox as its own server, and a Celery worker over Redis
+reading the same PostgreSQL test database as the tests."""
 
 import os
 import signal
@@ -8,7 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 from django.conf import settings
+
+from tests.sandbox import SandboxClient, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 QUEUES = ",".join(queue.name for queue in settings.CELERY_TASK_QUEUES)
@@ -80,25 +84,78 @@ class WorkerProcess:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+def sandbox_server(tmp_path_factory):
+    """The sandbox as its own process, the way production reaches a real network: over HTTP only."""
+    port = free_port()
+    state = tmp_path_factory.mktemp("sandbox") / "sandbox.sqlite3"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "publishing.sandbox", "--port", str(port), "--state", str(state)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            requests.get(f"{url}/_sandbox/accounts", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    yield SandboxClient(url, None)
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, sandbox_server, tmp_path_factory):
     from django.db import connection
 
     from portal.celery import app
 
     db = connection.settings_dict
     database_url = f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "FACEBOOK_GRAPH_URL": f"{sandbox_server.url}/",
+        "X_API_URL": sandbox_server.url,
+        "FACEBOOK_APP_ID": "100200300",
+        "FACEBOOK_APP_SECRET": "app-secret",
+        "X_CLIENT_ID": "chancery-tests",
+        "PUBLISHING_SWEEP_SENDING_AFTER": "4",
+        "PUBLISHING_SWEEP_QUEUED_AFTER": "8",
+        "PUBLISHING_RETRY_BASE_SECONDS": "0.5",
+    }
     app.control.purge()
+    _forget_pacing()
     worker = WorkerProcess(env, tmp_path_factory.mktemp("worker") / "worker.log")
     worker.start()
     yield worker
     worker.stop()
 
 
-def wait_until(predicate, *, timeout: float = 30, interval: float = 0.2, message: str = "condition"):
+def _forget_pacing() -> None:
+    """Per-account pacing lives in Redis keyed by account id; a new test database reuses the ids."""
+    import redis
+
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    keys = list(client.scan_iter("chancery:*"))
+    if keys:
+        client.delete(*keys)
+
+
+def wait_until(predicate, *, timeout: float = 30, interval: float = 0.2, message: str = "condition", tick=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if result := predicate():
             return result
+        if tick:
+            tick()
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {message}")
+    from django.db.models import Count
+
+    from publishing.models import Post
+
+    states = dict(Post.objects.values_list("state").annotate(n=Count("pk")))
+    raise AssertionError(f"timed out after {timeout} s waiting for {message}; posts by state: {states}")

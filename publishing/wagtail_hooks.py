@@ -1,7 +1,9 @@
 """The publisher in the Wagtail admin: audit log actions for every post state."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 
 from .models import Post
 
@@ -11,3 +13,72 @@ def register_post_log_actions(actions):
     for state, label in Post.State.choices:
         actions.register_action(f"chancery.post.{state}", label, _("Post is now: %(state)s") % {"state": label})
     actions.register_action("chancery.post.recall_failed", _("Recall failed"), _("Deleting the post failed"))
+
+
+@hooks.register("register_admin_urls")
+def register_publishing_urls():
+    from django.urls import path
+
+    from . import views
+
+    return [
+        path("publishing/queue/", views.review_queue, name="publishing_review_queue"),
+        path("publishing/posts/<int:post_id>/approve/", views.post_approve, name="publishing_post_approve"),
+        path("publishing/posts/<int:post_id>/skip/", views.post_skip, name="publishing_post_skip"),
+        path("publishing/posts/approve/", views.posts_bulk_approve, name="publishing_bulk_approve"),
+        path("publishing/length/", views.text_length, name="publishing_text_length"),
+        path("publishing/distributions/", views.distribution_list, name="publishing_distributions"),
+        path(
+            "publishing/distributions/<int:distribution_id>/", views.distribution_detail, name="publishing_distribution"
+        ),
+        path(
+            "publishing/distributions/<int:distribution_id>/progress/",
+            views.distribution_progress,
+            name="publishing_distribution_progress",
+        ),
+        path("publishing/distributions/<int:distribution_id>/recall/", views.story_recall, name="publishing_recall"),
+        path("publishing/holds/", views.holds, name="publishing_holds"),
+        path("publishing/holds/<int:hold_id>/release/", views.hold_release, name="publishing_hold_release"),
+    ]
+
+
+class PublishingMenuItem(MenuItem):
+    def __init__(self, *args, shown_to, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shown_to = shown_to
+
+    def is_shown(self, request):
+        return self.shown_to(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_review_queue_menu_item():
+    from embassies.permissions import embassy_ids_of
+
+    from .views import is_ministry
+
+    return PublishingMenuItem(
+        _("Review queue"),
+        reverse("publishing_review_queue"),
+        icon_name="tasks",
+        order=240,
+        shown_to=lambda user: is_ministry(user) or bool(embassy_ids_of(user)),
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_distributions_menu_item():
+    from .views import is_ministry
+
+    return PublishingMenuItem(
+        _("Distributions"), reverse("publishing_distributions"), icon_name="upload", order=241, shown_to=is_ministry
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_holds_menu_item():
+    from .views import can_hold
+
+    return PublishingMenuItem(
+        _("Holds"), reverse("publishing_holds"), icon_name="warning", order=242, shown_to=can_hold
+    )

@@ -1,0 +1,239 @@
+"""Admin views of the publisher: the embassy review queue, distributions with live progress, holds, recall."""
+
+from datetime import UTC, datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from embassies.models import Embassy, Region
+from portal.models import StoryPage
+
+from . import services
+from .channels.textlength import weighted_length
+from .localize import FACEBOOK_LIMIT, X_LIMIT
+from .models import Distribution, Hold, Post
+
+State = Post.State
+LEADS = "Communications leads"
+
+
+def is_ministry(user) -> bool:
+    return user.is_superuser or user.groups.filter(name__in=[LEADS, "Ministry approvers"]).exists()
+
+
+def can_hold(user) -> bool:
+    return user.is_superuser or user.groups.filter(name=LEADS).exists()
+
+
+def posts_for(user):
+    """The posts a user may see: every post for ministry users, their embassies' for embassy staff."""
+    return Post.objects.filter(embassy__in=Embassy.objects.for_user(user))
+
+
+def local_to_utc(value: str, embassy: Embassy) -> datetime:
+    """A wall-clock time in the embassy's zone → UTC; a time the clocks skip is refused, not moved."""
+    try:
+        naive = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(_("“%(value)s” is not a date and time.") % {"value": value}) from None
+    if naive.tzinfo is not None:
+        raise ValidationError(_("Give the local time without a zone; the embassy's zone is used."))
+    local = naive.replace(tzinfo=embassy.zone)
+    if local.astimezone(UTC).astimezone(embassy.zone).replace(tzinfo=None) != naive:
+        raise ValidationError(
+            _("%(time)s does not exist in %(zone)s: the clocks change then. Pick another time.")
+            % {"time": naive.strftime("%Y-%m-%d %H:%M"), "zone": embassy.time_zone}
+        )
+    return local.astimezone(UTC)
+
+
+def review_queue(request):
+    posts = posts_for(request.user).select_related("embassy", "account", "distribution__story")
+    embassy_id = request.GET.get("embassy")
+    if embassy_id:
+        posts = posts.filter(embassy_id=embassy_id)
+    proposed = list(posts.filter(state=State.PROPOSED).order_by("embassy__name", "network")[:200])
+    upcoming = list(
+        posts.filter(state__in=[State.SCHEDULED, State.QUEUED, State.HELD, State.SENDING, State.UNCONFIRMED]).order_by(
+            "due_at"
+        )[:200]
+    )
+    recent = list(posts.filter(state__in=[State.PUBLISHED, State.FAILED]).order_by("-updated_at")[:50])
+    for post in proposed + upcoming:
+        post.local_due = timezone.localtime(post.due_at or timezone.now(), post.embassy.zone)
+        post.limit = X_LIMIT if post.network == "x" else FACEBOOK_LIMIT
+        post.length = weighted_length(post.text) if post.network == "x" else len(post.text)
+    return TemplateResponse(
+        request,
+        "publishing/review_queue.html",
+        {
+            "proposed": proposed,
+            "upcoming": upcoming,
+            "recent": recent,
+            "header_title": _("Review queue"),
+            "embassies": Embassy.objects.for_user(request.user).order_by("name"),
+            "embassy_id": embassy_id,
+        },
+    )
+
+
+@require_POST
+def post_approve(request, post_id: int):
+    post = get_object_or_404(posts_for(request.user).select_related("embassy"), pk=post_id)
+    try:
+        due = local_to_utc(request.POST["due_local"], post.embassy) if request.POST.get("due_local") else None
+        services.post_approve(post=post, user=request.user, due_at=due, text=request.POST.get("text", post.text))
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        when = timezone.localtime(post.due_at, post.embassy.zone)
+        messages.success(
+            request,
+            _("Approved: goes out %(local)s %(zone)s (%(utc)s UTC).")
+            % {
+                "local": when.strftime("%Y-%m-%d %H:%M"),
+                "zone": post.embassy.time_zone,
+                "utc": post.due_at.astimezone(UTC).strftime("%H:%M"),
+            },
+        )
+    return redirect(request.POST.get("next") or reverse("publishing_review_queue"))
+
+
+@require_POST
+def post_skip(request, post_id: int):
+    post = get_object_or_404(posts_for(request.user), pk=post_id)
+    if services.post_skip(post=post, user=request.user):
+        messages.success(request, _("Skipped."))
+    return redirect(request.POST.get("next") or reverse("publishing_review_queue"))
+
+
+@require_POST
+def posts_bulk_approve(request):
+    ids = [int(pk) for pk in request.POST.getlist("post") if pk.isdigit()]
+    approved = services.posts_approve(posts=posts_for(request.user).filter(pk__in=ids), user=request.user)
+    messages.success(request, _("Approved %(count)s posts to go now.") % {"count": approved})
+    return redirect(request.POST.get("next") or reverse("publishing_review_queue"))
+
+
+def text_length(request):
+    network = request.GET.get("network", "x")
+    text = request.GET.get("text", "")
+    length = weighted_length(text) if network == "x" else len(text)
+    limit = X_LIMIT if network == "x" else FACEBOOK_LIMIT
+    return JsonResponse({"length": length, "limit": limit, "fits": 0 < length <= limit})
+
+
+# Distributions ---------------------------------------------------------------------------------
+
+
+def _ministry_only(request) -> None:
+    if not is_ministry(request.user):
+        raise PermissionDenied
+
+
+def distribution_list(request):
+    _ministry_only(request)
+    distributions = Distribution.objects.select_related("story").order_by("-created_at")[:100]
+    return TemplateResponse(
+        request,
+        "publishing/distribution_list.html",
+        {"distributions": distributions, "header_title": _("Distributions")},
+    )
+
+
+def distribution_detail(request, distribution_id: int):
+    _ministry_only(request)
+    distribution = get_object_or_404(Distribution.objects.select_related("story"), pk=distribution_id)
+    return TemplateResponse(
+        request,
+        "publishing/distribution_detail.html",
+        {"distribution": distribution, "header_title": distribution.story.title, "states": State.choices},
+    )
+
+
+def distribution_progress(request, distribution_id: int):
+    _ministry_only(request)
+    distribution = get_object_or_404(Distribution, pk=distribution_id)
+    rows = (
+        distribution.posts.select_related("embassy")
+        .order_by("embassy__name", "network")
+        .values("embassy__name", "network", "state", "language", "fallback", "external_url", "reason")
+    )
+    return JsonResponse({"counts": services.distribution_progress(distribution), "posts": list(rows)})
+
+
+@require_POST
+def story_recall(request, distribution_id: int):
+    if not can_hold(request.user):
+        raise PermissionDenied
+    distribution = get_object_or_404(Distribution, pk=distribution_id)
+    try:
+        result = services.story_recall(
+            story=distribution.story, user=request.user, confirm=request.POST.get("confirm") == "yes"
+        )
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        messages.success(request, _("Recalled %(recalled)s posts; %(failed)s could not be deleted.") % result)
+    return redirect(reverse("publishing_distribution", args=(distribution_id,)))
+
+
+# Holds ------------------------------------------------------------------------------------------
+
+
+def holds(request):
+    if not can_hold(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        scope = request.POST.get("scope", "")
+        try:
+            services.hold_set(
+                scope=scope,
+                reason=request.POST.get("reason", ""),
+                user=request.user,
+                region=request.POST.get("region", "") if scope == Hold.Scope.REGION else "",
+                embassy=Embassy.objects.filter(pk=request.POST.get("embassy") or None).first()
+                if scope == Hold.Scope.EMBASSY
+                else None,
+                story=StoryPage.objects.filter(pk=request.POST.get("story") or None).first()
+                if scope == Hold.Scope.STORY
+                else None,
+            )
+        except (ValidationError, ValueError) as problem:
+            messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
+        else:
+            messages.success(request, _("Hold in force. Matching posts will not leave until it is released."))
+        return redirect(reverse("publishing_holds"))
+    return TemplateResponse(
+        request,
+        "publishing/holds.html",
+        {
+            "active": Hold.objects.active().select_related("embassy", "story", "set_by"),
+            "released": Hold.objects.filter(released_at__isnull=False).select_related("released_by")[:20],
+            "scopes": Hold.Scope.choices,
+            "regions": Region.choices,
+            "embassies": Embassy.objects.order_by("name").only("pk", "name"),
+            "stories": StoryPage.objects.live().filter(distributions__isnull=False).distinct().only("pk", "title"),
+            "held_count": Post.objects.filter(state=State.HELD, held_for="hold").count(),
+            "header_title": _("Holds (#NoHarm)"),
+        },
+    )
+
+
+@require_POST
+def hold_release(request, hold_id: int):
+    if not can_hold(request.user):
+        raise PermissionDenied
+    hold = get_object_or_404(Hold.objects.active(), pk=hold_id)
+    if request.POST.get("confirm") != "yes":
+        raise Http404
+    released = services.hold_release(hold=hold, user=request.user)
+    messages.success(request, _("Hold released; %(count)s posts are back on schedule.") % {"count": released})
+    return redirect(reverse("publishing_holds"))

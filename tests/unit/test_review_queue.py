@@ -1,0 +1,133 @@
+"""The embassy review queue: scoped to the user's embassy, exact length rules, times in the embassy's zone."""
+
+from datetime import UTC, datetime
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.test import TestCase
+from django.urls import reverse
+
+from embassies.models import EmbassyMembership, SocialAccount
+from publishing.models import Distribution, Hold, Post
+from publishing.views import local_to_utc
+from tests.factories import UserFactory, portal_tree_build
+from tests.unit.test_embassy_scoping import embassy_make
+
+State = Post.State
+
+
+class ReviewQueueTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        tree = portal_tree_build(languages=("en",))
+        cls.stockholm = embassy_make("stockholm", "SE", "Stockholm", "Europe/Stockholm")
+        cls.lima = embassy_make("lima", "PE", "Lima", "America/Lima")
+        story = tree.story_add(slug="s", texts={"en": ("Story", "Standfirst.")})["en"]
+        distribution = Distribution.objects.get(story=story)
+        cls.posts = {}
+        for embassy in (cls.stockholm, cls.lima):
+            account = SocialAccount(
+                embassy=embassy, network="x", external_id=f"x-{embassy.slug}", display_name=embassy.city
+            )
+            account.credentials_set({"access_token": "t"})
+            account.save()
+            cls.posts[embassy.slug] = Post.objects.create(
+                distribution=distribution,
+                account=account,
+                embassy=embassy,
+                network="x",
+                language="en",
+                text=f"Hello from {embassy.city}",
+                link="https://news.example.org/en/s/",
+            )
+        staff = Group.objects.get(name="Embassy staff")
+        cls.astrid = UserFactory(username="astrid")
+        cls.astrid.groups.add(staff)
+        EmbassyMembership.objects.create(user=cls.astrid, embassy=cls.stockholm)
+        cls.lead = UserFactory(username="lead")
+        cls.lead.groups.add(Group.objects.get(name="Communications leads"))
+
+    def setUp(self):
+        self.client.force_login(self.astrid)
+
+    def test_staff_see_only_their_embassy_posts(self):
+        response = self.client.get(reverse("publishing_review_queue"))
+        self.assertContains(response, "Hello from Stockholm")
+        self.assertNotContains(response, "Hello from Lima")
+
+    def test_staff_cannot_approve_or_skip_another_embassy_post(self):
+        lima = self.posts["lima"]
+        for name in ("publishing_post_approve", "publishing_post_skip"):
+            response = self.client.post(reverse(name, args=(lima.pk,)), {"text": "hijacked"})
+            self.assertEqual(response.status_code, 404)
+        self.client.post(reverse("publishing_bulk_approve"), {"post": [lima.pk]})
+        lima.refresh_from_db()
+        self.assertEqual((lima.state, lima.text), (State.PROPOSED, "Hello from Lima"))
+
+    def test_approve_schedules_at_the_local_time_in_utc(self):
+        post = self.posts["stockholm"]
+        self.client.post(
+            reverse("publishing_post_approve", args=(post.pk,)),
+            {"text": "Adapted for Sweden", "due_local": "2027-07-01T09:00"},
+        )
+        post.refresh_from_db()
+        self.assertEqual(post.state, State.SCHEDULED)
+        self.assertEqual(post.text, "Adapted for Sweden")
+        self.assertEqual(post.due_at, datetime(2027, 7, 1, 7, 0, tzinfo=UTC))  # CEST is UTC+2
+        self.assertEqual(post.approved_by, self.astrid)
+
+    def test_nine_local_stays_nine_local_across_a_dst_change(self):
+        before = local_to_utc("2027-03-27T09:00", self.stockholm)  # Saturday, CET
+        after = local_to_utc("2027-03-29T09:00", self.stockholm)  # Monday, CEST
+        self.assertEqual((before.hour, after.hour), (8, 7))
+        self.assertEqual(after.astimezone(self.stockholm.zone).hour, 9)
+
+    def test_a_time_the_clocks_skip_is_refused_with_a_reason(self):
+        with self.assertRaisesMessage(ValidationError, "does not exist in Europe/Stockholm"):
+            local_to_utc("2027-03-28T02:30", self.stockholm)
+
+    def test_an_over_long_post_is_refused_and_nothing_is_lost(self):
+        post = self.posts["stockholm"]
+        response = self.client.post(
+            reverse("publishing_post_approve", args=(post.pk,)),
+            {"text": "中" * 141, "due_local": "2027-07-01T09:00"},
+            follow=True,
+        )
+        self.assertContains(response, "282 characters as X counts them; the limit is 280")
+        post.refresh_from_db()
+        self.assertEqual((post.state, post.text), (State.PROPOSED, "Hello from Stockholm"))
+
+    def test_the_counter_counts_as_x_does(self):
+        answer = self.client.get(
+            reverse("publishing_text_length"), {"network": "x", "text": "café https://example.org 👩‍💻"}
+        ).json()
+        self.assertEqual(answer, {"length": 31, "limit": 280, "fits": True})  # 4 + 1 + 23 (any URL) + 1 + 2 (emoji)
+
+    def test_bulk_approve_and_skip(self):
+        post = self.posts["stockholm"]
+        self.client.post(reverse("publishing_bulk_approve"), {"post": [post.pk]})
+        post.refresh_from_db()
+        self.assertEqual(post.state, State.SCHEDULED)
+        self.client.post(reverse("publishing_post_skip", args=(post.pk,)))
+        post.refresh_from_db()
+        self.assertEqual(post.state, State.SKIPPED)
+
+    def test_only_communications_leads_set_holds(self):
+        self.assertEqual(self.client.get(reverse("publishing_holds")).status_code, 302)  # admin's permission denied
+        self.client.force_login(self.lead)
+        self.client.post(reverse("publishing_holds"), {"scope": "region", "region": "americas", "reason": "Unrest"})
+        hold = Hold.objects.active().get()
+        self.assertEqual((hold.scope, hold.region, hold.set_by), ("region", "americas", self.lead))
+        self.client.post(reverse("publishing_holds"), {"scope": "all", "reason": " "})
+        self.assertEqual(Hold.objects.active().count(), 1)  # a hold without a reason is refused
+        self.client.post(reverse("publishing_hold_release", args=(hold.pk,)), {"confirm": "yes"})
+        self.assertFalse(Hold.objects.active().exists())
+
+    def test_distribution_progress_is_for_ministry_users(self):
+        distribution = Distribution.objects.get()
+        url = reverse("publishing_distribution_progress", args=(distribution.pk,))
+        self.assertEqual(self.client.get(url).status_code, 302)
+        self.client.force_login(self.lead)
+        data = self.client.get(url).json()
+        self.assertEqual(data["counts"]["proposed"], 2)
+        self.assertEqual(len(data["posts"]), 2)

@@ -400,19 +400,25 @@ def post_publish(*, post_id: int) -> str:
     try:
         published = channel.publish(text=post.text, link=post.link if post.network == "facebook" else None)
     except ChannelError as error:
-        return _record_failure(post, attempt, error, channel)
-    finally:
+        with transaction.atomic():
+            SocialAccount.objects.filter(pk=account.pk).update(rate_limit=_usage_dict(channel))
+            state = _record_failure(post, attempt, error)
+        if state == State.UNCONFIRMED:
+            return post_reconcile(post_id=post.pk, duplicate=isinstance(error, Duplicate))
+        return state
+    # One commit for the record: the attempt, the post's new state, its audit entry and the usage seen.
+    with transaction.atomic():
         SocialAccount.objects.filter(pk=account.pk).update(rate_limit=_usage_dict(channel))
-    _finish(attempt, PostAttempt.Outcome.PUBLISHED, published.external_id)
-    transition(
-        post,
-        State.PUBLISHED,
-        from_states=[State.SENDING, State.UNCONFIRMED],
-        external_id=published.external_id,
-        external_url=published.url,
-        published_at=timezone.now(),
-        reason="",
-    )
+        _finish(attempt, PostAttempt.Outcome.PUBLISHED, published.external_id)
+        transition(
+            post,
+            State.PUBLISHED,
+            from_states=[State.SENDING, State.UNCONFIRMED],
+            external_id=published.external_id,
+            external_url=published.url,
+            published_at=timezone.now(),
+            reason="",
+        )
     return post.state
 
 
@@ -430,7 +436,7 @@ def _finish(attempt: PostAttempt, outcome: str, detail: str) -> None:
     PostAttempt.objects.filter(pk=attempt.pk).update(outcome=outcome, detail=detail[:2000], finished_at=timezone.now())
 
 
-def _record_failure(post: Post, attempt: PostAttempt, error: ChannelError, channel) -> str:
+def _record_failure(post: Post, attempt: PostAttempt, error: ChannelError) -> str:
     detail = str(error)
     if isinstance(error, RateLimited):
         _finish(attempt, PostAttempt.Outcome.RATE_LIMITED, detail)
@@ -473,7 +479,6 @@ def _record_failure(post: Post, attempt: PostAttempt, error: ChannelError, chann
         outcome = PostAttempt.Outcome.DUPLICATE if isinstance(error, Duplicate) else PostAttempt.Outcome.UNKNOWN
         _finish(attempt, outcome, detail)
         transition(post, State.UNCONFIRMED, from_states=[State.SENDING], reason=detail)
-        return post_reconcile(post_id=post.pk, duplicate=isinstance(error, Duplicate))
     return post.state
 
 

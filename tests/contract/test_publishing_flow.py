@@ -232,3 +232,24 @@ def test_planning_queries_do_not_grow_with_embassies(world, sandbox):
     many = plan_queries(story)
     assert Post.objects.filter(distribution__story=story).count() == 30
     assert many == few
+
+
+def test_distribute_command_approves_follows_and_reports(world, sandbox):
+    import io
+
+    from django.core.management import call_command
+
+    tree, _ = world
+    publish_story(tree, slug="cli")
+    out = io.StringIO()
+    call_command("distribute", "cli", "--approve-all", stdout=out)
+    assert "Approved 6 posts to go now." in out.getvalue()
+    assert out.getvalue().strip().splitlines()[-1] == "published 0, failed 0, held 0, skipped 0"
+    x_post = Post.objects.filter(network="x").first()
+    sandbox.faults(x_post.account.external_id, rates={"reject": 1.0})
+    send_all()
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("distribute", "cli", "--wait", "--timeout", "10", stdout=out)
+    assert exited.value.code == 1
+    assert out.getvalue().strip().splitlines()[-1] == "published 5, failed 1, held 0, skipped 0"

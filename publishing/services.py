@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import ModelLogEntry, Page
 
+from embassies.credentials import CredentialsUnreadable
 from embassies.models import Embassy, SocialAccount
 from portal.models import StoryPage
 
@@ -396,7 +397,12 @@ def post_publish(*, post_id: int) -> str:
         from embassies.services import account_refresh_x_token
 
         account = account_refresh_x_token(account_id=account.pk)
-    channel = channel_for_account(account)
+    try:
+        channel = channel_for_account(account)
+    except CredentialsUnreadable as error:
+        with transaction.atomic():
+            state = _record_failure(post, attempt, AuthExpired(str(error)))
+        return state
     try:
         published = channel.publish(text=post.text, link=post.link if post.network == "facebook" else None)
     except ChannelError as error:

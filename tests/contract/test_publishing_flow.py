@@ -253,3 +253,15 @@ def test_distribute_command_approves_follows_and_reports(world, sandbox):
         call_command("distribute", "cli", "--wait", "--timeout", "10", stdout=out)
     assert exited.value.code == 1
     assert out.getvalue().strip().splitlines()[-1] == "published 5, failed 1, held 0, skipped 0"
+
+
+def test_unreadable_credentials_hold_the_post_instead_of_losing_it(world):
+    tree, _ = world
+    publish_story(tree, slug="keys")
+    post = Post.objects.filter(network="facebook").first()
+    SocialAccount.objects.filter(pk=post.account_id).update(credentials_ciphertext="gAAAAA-not-a-token")
+    services.posts_approve(posts=[post], user=None)
+    send_all()
+    post.refresh_from_db()
+    assert (post.state, post.held_for) == (State.HELD, "account")
+    assert SocialAccount.objects.get(pk=post.account_id).status == SocialAccount.Status.NEEDS_RECONNECT

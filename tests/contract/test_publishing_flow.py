@@ -243,7 +243,7 @@ def test_distribute_command_approves_follows_and_reports(world, sandbox):
     publish_story(tree, slug="cli")
     out = io.StringIO()
     call_command("distribute", "cli", "--approve-all", stdout=out)
-    assert "Approved 6 posts to go now." in out.getvalue()
+    assert "Approved 6 posts to go now; 0 scheduled ones brought forward." in out.getvalue()
     assert out.getvalue().strip().splitlines()[-1] == "published 0, failed 0, held 0, skipped 0"
     x_post = Post.objects.filter(network="x").first()
     sandbox.faults(x_post.account.external_id, rates={"reject": 1.0})

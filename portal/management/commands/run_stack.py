@@ -28,8 +28,8 @@ class Command(BaseCommand):
         return {
             "sandbox": [python, "-m", "publishing.sandbox", "--port", str(sandbox_port)],
             "web": [python, "manage.py", "runserver", addr, "--noreload"],
-            "worker": celery + ["worker", "-Q", QUEUES, "--pool", "threads", "--concurrency", "8", "-l", "INFO"],
-            "beat": celery + ["beat", "-l", "INFO", "--pidfile", str(settings.VAR_DIR / "beat.pid")],
+            "worker": celery + ["worker", "-Q", QUEUES, "--pool", "threads", "--concurrency", "8", "-l", "WARNING"],
+            "beat": celery + ["beat", "-l", "WARNING", "--pidfile", str(settings.VAR_DIR / "beat.pid")],
         }
 
     def handle(self, *args, addr, sandbox_port, **options):

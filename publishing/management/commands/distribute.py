@@ -5,6 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
+from django.utils import timezone
 
 from portal.models import StoryPage
 from publishing import services
@@ -19,7 +20,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("story", help="the story's page id or slug")
-        parser.add_argument("--approve-all", action="store_true", help="approve every proposed post to go now")
+        parser.add_argument(
+            "--approve-all",
+            action="store_true",
+            help="approve every proposed post, and bring auto-approved ones forward, to go now",
+        )
         parser.add_argument(
             "--wait", action="store_true", help="return when every post is published, failed, held or skipped"
         )
@@ -35,7 +40,9 @@ class Command(BaseCommand):
             raise CommandError(f"“{page.title}” is not live, or has no target accounts: nothing to distribute.")
         if approve_all:
             approved = services.posts_approve(posts=distribution.posts.filter(state=State.PROPOSED), user=None)
-            self.stdout.write(f"Approved {approved} posts to go now.")
+            now = timezone.now()
+            brought_forward = distribution.posts.filter(state=State.SCHEDULED, due_at__gt=now).update(due_at=now)
+            self.stdout.write(f"Approved {approved} posts to go now; {brought_forward} scheduled ones brought forward.")
         total = distribution.posts.count()
         self.stdout.write(f"“{source.title}”: {total} posts.")
         if wait:

@@ -5,7 +5,7 @@ import logging
 import os
 from pathlib import Path
 
-from .server import make_server
+from .server import serve
 
 
 def main() -> None:
@@ -26,17 +26,7 @@ def main() -> None:
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s sandbox %(message)s"
     )
-    Path(args.state).parent.mkdir(parents=True, exist_ok=True)
-    server = make_server(args.host, args.port, args.state, page_calls_per_hour=args.page_calls_per_hour)
-    logging.getLogger("publishing.sandbox").info(
-        "serving on http://%s:%s/_sandbox/ (state: %s)", args.host, args.port, args.state
-    )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve(args.host, args.port, args.state, page_calls_per_hour=args.page_calls_per_hour)
 
 
 if __name__ == "__main__":

@@ -214,6 +214,19 @@ def make_server(host: str, port: int, state_path: str | Path, **options) -> Thre
     return server
 
 
+def serve(host: str, port: int, state_path: str | Path, **options) -> None:
+    """Serve in the foreground until interrupted."""
+    Path(state_path).parent.mkdir(parents=True, exist_ok=True)
+    server = make_server(host, port, state_path, **options)
+    log.info("serving on http://%s:%s/_sandbox/ (state: %s)", host, port, state_path)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 def serve_in_thread(host: str, port: int, state_path: str | Path, **options) -> ThreadingHTTPServer:
     """Start a sandbox in a background thread (tests, load_demo); call .shutdown() to stop it."""
     server = make_server(host, port, state_path, **options)

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from publishing.sandbox.server import make_server
+from publishing.sandbox.server import serve
 
 
 class Command(BaseCommand):
@@ -15,11 +15,5 @@ class Command(BaseCommand):
         parser.add_argument("--state", default=str(settings.VAR_DIR / "sandbox.sqlite3"))
 
     def handle(self, *args, host, port, state, **options):
-        server = make_server(host, port, state)
         self.stdout.write(f"Sandbox on http://{host}:{port}/_sandbox/ (state: {state})")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
+        serve(host, port, state)

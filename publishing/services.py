@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 State = Post.State
 PUBLISHER = "publisher"
 MAX_TRANSIENT_ATTEMPTS = 8
+LINK_WAIT = timedelta(minutes=5)
 
 
 # Audit ------------------------------------------------------------------------------------------
@@ -359,7 +360,12 @@ def _backoff(attempt: int) -> timedelta:
 def post_publish(*, post_id: int) -> str:
     """Claim (short transaction) → call the network (no transaction) → record the answer."""
     with transaction.atomic():
-        post = Post.objects.select_for_update().select_related("account", "embassy").filter(pk=post_id).first()
+        post = (
+            Post.objects.select_for_update(of=("self",))
+            .select_related("account", "embassy", "distribution__story")
+            .filter(pk=post_id)
+            .first()
+        )
         if post is None or post.state != State.QUEUED:
             return post.state if post else "missing"
         if post_is_held(post):
@@ -380,7 +386,20 @@ def post_publish(*, post_id: int) -> str:
                 reason=_("Held: the account needs reconnecting."),
             )
             return post.state
-        wait = limits.account_slot(post.account_id, post.network)
+        if (
+            not StoryPage.objects.live()
+            .filter(translation_key=post.distribution.story.translation_key, locale__language_code=post.language)
+            .exists()
+        ):
+            transition(
+                post,
+                State.SCHEDULED,
+                from_states=[State.QUEUED],
+                due_at=timezone.now() + LINK_WAIT,
+                reason=_("Waiting: the story is not live in %(language)s.") % {"language": post.language},
+            )
+            return post.state
+        wait = _usage_wait(post.account) or limits.account_slot(post.account_id, post.network)
         if wait:
             transition(post, State.SCHEDULED, from_states=[State.QUEUED], due_at=timezone.now() + wait)
             return post.state
@@ -426,6 +445,18 @@ def post_publish(*, post_id: int) -> str:
             reason="",
         )
     return post.state
+
+
+def _usage_wait(account: SocialAccount) -> timedelta | None:
+    """The network's own usage report: stop at 100 % until its reset, slow down from 90 %."""
+    usage = account.rate_limit or {}
+    percent = usage.get("percent_used")
+    if percent is None or percent < 90:
+        return None
+    reset_at = datetime.fromisoformat(usage["reset_at"]) if usage.get("reset_at") else None
+    if percent >= 100:
+        return (reset_at - timezone.now()) if reset_at and reset_at > timezone.now() else timedelta(minutes=5)
+    return timedelta(seconds=10 * (percent - 89))
 
 
 def _usage_dict(channel) -> dict:

@@ -55,6 +55,7 @@ class RemotePost:
     text: str
     created_at: datetime | None
     url: str = ""
+    links: tuple[str, ...] = ()  # the links in the post as written (X shows them as t.co in the text)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,14 @@ class Channel(ABC):
 
     def find_by_marker(self, marker: str, *, limit: int = 100) -> RemotePost | None:
         """The account's recent post carrying `marker`, if the network has one."""
-        return next((post for post in self.recent_posts(limit=limit) if marker in post.text), None)
+        return next(
+            (
+                post
+                for post in self.recent_posts(limit=limit)
+                if marker in post.text or any(marker in link for link in post.links)
+            ),
+            None,
+        )
 
 
 class ApiSession(requests.Session):

@@ -138,3 +138,9 @@ def max_weighted_length() -> int:
 
 def fits(text: str) -> bool:
     return 0 < weighted_length(text) <= max_weighted_length()
+
+
+def urls(text: str) -> list[str]:
+    """The URLs in `text` that X would shorten, in order."""
+    units = _utf16_units(unicodedata.normalize("NFC", text))
+    return [_from_units(units[start:end]) for start, end in url_spans(units)]

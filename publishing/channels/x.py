@@ -139,12 +139,20 @@ class XChannel(Channel):
     def recent_posts(self, *, limit: int = 100) -> Iterator[RemotePost]:
         answer = self._call(
             lambda: self.client.get_users_tweets(
-                self.user_id, max_results=max(5, min(limit, 100)), tweet_fields=["created_at"], user_auth=False
+                self.user_id,
+                max_results=max(5, min(limit, 100)),
+                tweet_fields=["created_at", "entities"],
+                user_auth=False,
             )
         )
         for tweet in (answer.data or [])[:limit]:
+            links = tuple(url.get("expanded_url", "") for url in ((tweet.entities or {}).get("urls") or []))
             yield RemotePost(
-                external_id=str(tweet.id), text=tweet.text, created_at=tweet.created_at, url=self.post_url(tweet.id)
+                external_id=str(tweet.id),
+                text=tweet.text,
+                created_at=tweet.created_at,
+                url=self.post_url(tweet.id),
+                links=links,
             )
 
     def metrics(self, external_ids: Iterable[str]) -> dict[str, Metrics]:

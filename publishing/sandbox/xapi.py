@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit
 
-from publishing.channels.textlength import max_weighted_length, weighted_length
+from publishing.channels.textlength import max_weighted_length, urls, weighted_length
 
 from . import audience
 from .http import Drop, HttpError, Request, Response
@@ -255,7 +255,7 @@ class XApi:
         post = self.store.post_create(account_id=user.id, network="x", text=text, media=",".join(map(str, media_ids)))
         if drop:
             raise Drop()
-        data = {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}
+        data = {"id": post.id, "text": self.shortened(post.text)[0], "edit_history_tweet_ids": [post.id]}
         return Response.json(201, {"data": data}, headers)
 
     def delete(self, user, post_id: str, *, drop: bool) -> Response:
@@ -270,8 +270,31 @@ class XApi:
             raise Drop()
         return Response.json(200, {"data": {"deleted": deleted}}, headers)
 
+    def shortened(self, text: str) -> tuple[str, list[dict]]:
+        """The text as X returns it, every link rewritten to t.co, and the url entities that expand them."""
+        entities, position = [], 0
+        for url in urls(text):
+            short = "https://t.co/" + base64.b32encode(hashlib.sha256(url.encode()).digest()).decode()[:10].lower()
+            start = text.index(url, position)
+            text = text[:start] + short + text[start + len(url) :]
+            position = start + len(short)
+            expanded = url if "://" in url else f"http://{url}"
+            entities.append(
+                {
+                    "start": start,
+                    "end": position,
+                    "url": short,
+                    "expanded_url": expanded,
+                    "display_url": expanded.split("://", 1)[1][:26],
+                }
+            )
+        return text, entities
+
     def tweet(self, post, user, fields: set[str], now: float) -> dict:
-        data = {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}
+        text, links = self.shortened(post.text)
+        data = {"id": post.id, "text": text, "edit_history_tweet_ids": [post.id]}
+        if "entities" in fields and links:
+            data["entities"] = {"urls": links}
         if "created_at" in fields:
             data["created_at"] = iso(post.created_at)
         if "author_id" in fields:

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from embassies.models import SocialAccount
+from portal.models import StoryPage
 from publishing import services
 from publishing.channels.textlength import weighted_length
 from publishing.models import Distribution, Hold, Post, PostAttempt
@@ -265,3 +266,31 @@ def test_unreadable_credentials_hold_the_post_instead_of_losing_it(world):
     post.refresh_from_db()
     assert (post.state, post.held_for) == (State.HELD, "account")
     assert SocialAccount.objects.get(pk=post.account_id).status == SocialAccount.Status.NEEDS_RECONNECT
+
+
+def test_a_post_waits_while_its_page_is_not_live_in_that_language(world, sandbox):
+    tree, embassies = world
+    pages = publish_story(tree, slug="live-check")
+    paris = Post.objects.get(embassy=embassies["paris"], network="facebook")
+    assert paris.language == "fr"
+    StoryPage.objects.get(pk=pages["fr"].pk).unpublish()
+    services.posts_approve(posts=[paris], user=None)
+    send_all()
+    paris.refresh_from_db()
+    assert paris.state == State.SCHEDULED and "not live in fr" in paris.reason
+    assert sandbox.posts(paris.account.external_id) == []
+
+
+def test_the_usage_the_network_reports_slows_and_stops_posting(world):
+    tree, _ = world
+    publish_story(tree, slug="usage")
+    post = Post.objects.filter(network="x").select_related("account").first()
+    reset = timezone.now() + timedelta(minutes=7)
+    SocialAccount.objects.filter(pk=post.account_id).update(
+        rate_limit={"percent_used": 100, "reset_at": reset.isoformat(), "remaining": 0, "limit": 100}
+    )
+    services.posts_approve(posts=[post], user=None)
+    send_all()
+    post.refresh_from_db()
+    assert post.state == State.SCHEDULED and post.due_at >= reset - timedelta(seconds=1)
+    assert post.attempts == 0

@@ -127,3 +127,13 @@ def test_malformed_answer_is_unknown_for_writes(sandbox, account):
         channel.publish(text="Garbled")
     with pytest.raises(Transient):
         channel.check()
+
+
+def test_links_come_back_as_t_co_and_the_marker_is_found_through_the_expanded_url(sandbox, account):
+    _, channel = account
+    published = channel.publish(text="Read the story", link="https://news.example.org/en/s/?utm_source=x&m=c0ffee42")
+    lookup = channel.client.get_tweets([published.external_id], user_auth=False)
+    assert "https://t.co/" in lookup.data[0].text and "c0ffee42" not in lookup.data[0].text
+    found = channel.find_by_marker("c0ffee42")
+    assert found is not None and found.external_id == published.external_id
+    assert found.links == ("https://news.example.org/en/s/?utm_source=x&m=c0ffee42",)

@@ -25,7 +25,8 @@ from portal.models import StoryPage
 from . import limits
 from .channels import channel_for_account
 from .channels.base import AuthExpired, ChannelError, Duplicate, RateLimited, Rejected, Transient
-from .localize import X_LIMIT, compose
+from .channels.textlength import weighted_length
+from .localize import FACEBOOK_LIMIT, X_LIMIT, compose
 from .models import Distribution, Hold, Post, PostAttempt
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,13 @@ def hold_set(
 ) -> Hold:
     if not reason.strip():
         raise ValidationError(_("A hold needs a reason."))
+    missing = {
+        Hold.Scope.REGION: not region,
+        Hold.Scope.EMBASSY: embassy is None,
+        Hold.Scope.STORY: story is None,
+    }.get(scope, scope != Hold.Scope.ALL)
+    if missing:
+        raise ValidationError(_("Choose what to hold: a region, an embassy or a story to go with the scope."))
     hold = Hold.objects.create(scope=scope, reason=reason, set_by=user, region=region, embassy=embassy, story=story)
     posts_hold_apply()
     return hold
@@ -275,9 +283,6 @@ def posts_relocalize(*, story: StoryPage) -> int:
 
 
 def post_text_validate(*, network: str, text: str) -> None:
-    from .channels.textlength import weighted_length
-    from .localize import FACEBOOK_LIMIT
-
     if not text.strip():
         raise ValidationError(_("The post is empty."))
     if network == "x" and (length := weighted_length(text)) > X_LIMIT:

@@ -131,3 +131,11 @@ class ReviewQueueTests(TestCase):
         data = self.client.get(url).json()
         self.assertEqual(data["counts"]["proposed"], 2)
         self.assertEqual(len(data["posts"]), 2)
+
+    def test_a_hold_without_its_target_is_refused_with_a_reason(self):
+        self.client.force_login(self.lead)
+        response = self.client.post(
+            reverse("publishing_holds"), {"scope": "embassy", "reason": "Protests"}, follow=True
+        )
+        self.assertContains(response, "Choose what to hold")
+        self.assertFalse(Hold.objects.exists())

@@ -73,7 +73,12 @@ def main() -> None:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DEBUG": "1",
+        # Production settings: DEBUG off, so nothing records every query.
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-" + "k" * 50,
+        "CREDENTIALS_KEYS": "hVbNKLyNTkvvnmdOvq7Lm0ncS7RVTJzWHVCqSuxNKEk=",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
         "CHANCERY_VAR_DIR": str(var_dir),
         "DATABASE_URL": database,
         "CELERY_BROKER_URL": broker,

@@ -110,6 +110,7 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share one file: wait for the lock instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -238,6 +239,9 @@ PUBLISHING_SWEEP_QUEUED_AFTER = int(os.environ.get("PUBLISHING_SWEEP_QUEUED_AFTE
 PUBLISHING_RETRY_BASE_SECONDS = float(os.environ.get("PUBLISHING_RETRY_BASE_SECONDS", "5"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery closes Django's database connections around every task unless told to reuse them; a new
+# PostgreSQL connection per post is a process fork per post. Reuse them, checked before each use.
+CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "200"))
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # The networks: real hosts by default; the demo and the tests point these at the sandbox.

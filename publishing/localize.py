@@ -27,12 +27,13 @@ class Composed:
     fallback: bool
 
 
-def story_for_languages(translations: dict, languages: list[str], source_language: str):
-    """The first live translation in the embassy's languages, else the source (flagged as a fallback)."""
+def story_for_languages(translations: dict, languages: list[str], source):
+    """The first live translation in the embassy's languages, else the source (flagged as a fallback):
+    (page, language, fallback)."""
     for code in languages:
         if code in translations:
             return translations[code], code, False
-    return translations.get(source_language), source_language, True
+    return source, source.locale.language_code, True
 
 
 def tracked_link(url: str, *, network: str, campaign: str, content: str, marker: str) -> str:

@@ -26,7 +26,7 @@ from . import limits
 from .channels import channel_for_account
 from .channels.base import AuthExpired, ChannelError, Duplicate, RateLimited, Rejected, Transient
 from .channels.textlength import weighted_length
-from .localize import FACEBOOK_LIMIT, X_LIMIT, compose
+from .localize import FACEBOOK_LIMIT, X_LIMIT, compose, story_for_languages
 from .models import Distribution, Hold, Post, PostAttempt
 
 logger = logging.getLogger(__name__)
@@ -209,7 +209,7 @@ def distribution_plan(*, story: StoryPage, user=None, update: bool = False, requ
         posts = []
         for account in target_accounts(source):
             embassy = account.embassy
-            page, language, fallback = _story_in(translations, embassy.posting_languages, source)
+            page, language, fallback = story_for_languages(translations, embassy.posting_languages, source)
             post = Post(distribution=distribution, account=account, embassy=embassy, network=account.network)
             composed = compose(
                 story=page,
@@ -227,13 +227,6 @@ def distribution_plan(*, story: StoryPage, user=None, update: bool = False, requ
         Post.objects.bulk_create(posts)
         audit(posts, "chancery.post.proposed", user=user)
     return distribution
-
-
-def _story_in(translations: dict, languages: list[str], source: StoryPage):
-    for code in languages:
-        if code in translations:
-            return translations[code], code, False
-    return source, source.locale.language_code, True
 
 
 def story_published(*, page: Page, revision) -> Distribution | None:
@@ -261,7 +254,7 @@ def posts_relocalize(*, story: StoryPage) -> int:
     changed = []
     proposed = Post.objects.filter(distribution__story=story, state=State.PROPOSED).select_related("embassy")
     for post in proposed:
-        page, language, fallback = _story_in(translations, post.embassy.posting_languages, story)
+        page, language, fallback = story_for_languages(translations, post.embassy.posting_languages, story)
         if language == post.language:
             continue
         composed = compose(

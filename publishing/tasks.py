@@ -18,10 +18,3 @@ def post_publish_task(post_id: int) -> str:
 @shared_task(name="publishing.tasks.posts_sweep_task", ignore_result=True)
 def posts_sweep_task() -> dict:
     return services.posts_sweep()
-
-
-@shared_task(name="publishing.tasks.distribution_plan_task", ignore_result=True)
-def distribution_plan_task(story_id: int) -> None:
-    from portal.models import StoryPage
-
-    services.distribution_plan(story=StoryPage.objects.get(pk=story_id))

@@ -103,7 +103,7 @@ def post_approve(request, post_id: int):
                 "utc": post.due_at.astimezone(UTC).strftime("%H:%M"),
             },
         )
-    return redirect(request.POST.get("next") or reverse("publishing_review_queue"))
+    return redirect(reverse("publishing_review_queue"))
 
 
 @require_POST
@@ -111,7 +111,7 @@ def post_skip(request, post_id: int):
     post = get_object_or_404(posts_for(request.user), pk=post_id)
     if services.post_skip(post=post, user=request.user):
         messages.success(request, _("Skipped."))
-    return redirect(request.POST.get("next") or reverse("publishing_review_queue"))
+    return redirect(reverse("publishing_review_queue"))
 
 
 @require_POST
@@ -119,7 +119,7 @@ def posts_bulk_approve(request):
     ids = [int(pk) for pk in request.POST.getlist("post") if pk.isdigit()]
     approved = services.posts_approve(posts=posts_for(request.user).filter(pk__in=ids), user=request.user)
     messages.success(request, _("Approved %(count)s posts to go now.") % {"count": approved})
-    return redirect(request.POST.get("next") or reverse("publishing_review_queue"))
+    return redirect(reverse("publishing_review_queue"))
 
 
 def text_length(request):

@@ -13,6 +13,7 @@ from PIL import Image as PILImage
 from wagtail.images.models import Image
 from wagtail.models import Collection, Locale, Page, Site
 
+from embassies.models import Embassy
 from portal.models import Country, HomePage, StoryIndexPage, StoryPage
 
 
@@ -30,6 +31,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     def groups(self, create, names, **kwargs):
         if create and names:
             self.groups.add(*Group.objects.filter(name__in=names))
+
+
+def embassy_make(slug: str, country: str, city: str, zone: str) -> Embassy:
+    return Embassy.objects.create(
+        name=f"Embassy in {city}",
+        slug=slug,
+        country=Country.objects.get(code=country),
+        city=city,
+        region="europe",
+        time_zone=zone,
+        posting_languages=["en"],
+    )
 
 
 def image_make(title: str = "Hero", size: tuple[int, int] = (1600, 900)) -> Image:

@@ -49,6 +49,8 @@ def sandbox(tmp_path, settings):
     settings.FACEBOOK_GRAPH_URL = f"{url}/"
     settings.FACEBOOK_WWW_URL = f"{url}/"
     settings.X_API_URL = url
+    settings.X_AUTHORIZE_URL = f"{url}/i/oauth2/authorize"
+    settings.X_CLIENT_ID = "chancery-tests"
     settings.FACEBOOK_APP_ID, settings.FACEBOOK_APP_SECRET = "1234567890", "app-secret-for-tests"
     from publishing.channels.facebook import graph_base_url_apply
 

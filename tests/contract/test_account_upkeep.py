@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from embassies.models import EmbassyMembership, SocialAccount
 from embassies.services import account_check_health, account_refresh_x_token, accounts_check_health
-from tests.factories import UserFactory, baseline_ensure
-from tests.unit.test_embassy_scoping import embassy_make
+from tests.factories import UserFactory, baseline_ensure, embassy_make
 
 
 @pytest.fixture

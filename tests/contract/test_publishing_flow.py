@@ -14,8 +14,7 @@ from portal.models import StoryPage
 from publishing import services
 from publishing.channels.textlength import weighted_length
 from publishing.models import Distribution, Hold, Post, PostAttempt
-from tests.factories import portal_tree_build
-from tests.unit.test_embassy_scoping import embassy_make
+from tests.factories import embassy_make, portal_tree_build
 
 State = Post.State
 
@@ -164,7 +163,8 @@ def test_transient_errors_retry_later_with_backoff(world, sandbox):
     sandbox.faults(post.account.external_id)
     for _ in range(2):
         services.posts_dispatch(now=timezone.now() + timedelta(minutes=20))
-        Post.objects.filter(pk=post.pk, state=State.QUEUED).exists() and services.post_publish(post_id=post.pk)
+        if Post.objects.filter(pk=post.pk, state=State.QUEUED).exists():
+            services.post_publish(post_id=post.pk)
     post.refresh_from_db()
     assert post.state == State.PUBLISHED
     assert [a.outcome for a in post.attempt_log.all()] == [PostAttempt.Outcome.TRANSIENT, PostAttempt.Outcome.PUBLISHED]

@@ -38,3 +38,17 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def log_in(live_server):
+    """Signs a browser page in to the admin as a user whose password is the test factory's."""
+
+    def sign_in(page, username: str, password: str = "correct horse battery") -> None:
+        page.goto(f"{live_server.url}/admin/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live_server.url}/admin/")
+
+    return sign_in

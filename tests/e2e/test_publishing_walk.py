@@ -4,7 +4,6 @@ post, and the post appears on the embassy's page in the sandbox."""
 import re
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Group
 from wagtail.models import Page
 
@@ -12,20 +11,17 @@ from embassies.models import EmbassyMembership, SocialAccount
 from portal.models import StoryPage
 from publishing import services
 from publishing.models import Post
-from tests.factories import UserFactory, portal_tree_build
-from tests.unit.test_embassy_scoping import embassy_make
-
-from .test_connect_accounts import log_in, sandbox  # noqa: F401 - the browser tier's sandbox fixture
+from tests.factories import UserFactory, embassy_make, portal_tree_build
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_story_to_embassy_post_on_the_sandbox(live_server, browser, sandbox):  # noqa: F811
+def test_story_to_embassy_post_on_the_sandbox(live_server, browser, sandbox, log_in):
     tree = portal_tree_build(languages=("en", "fr"))
     embassy = embassy_make("paris", "FR", "Paris", "Europe/Paris")
     embassy.posting_languages = ["fr", "en"]
     embassy.save()
-    remote = sandbox.account_create({"network": "facebook", "name": "Embassy in France"})
+    remote = sandbox.account("facebook", "Embassy in France")
     account = SocialAccount(embassy=embassy, network="facebook", external_id=remote["id"], display_name=remote["name"])
     account.credentials_set({"access_token": remote["access_token"]})
     account.save()
@@ -49,7 +45,7 @@ def test_story_to_embassy_post_on_the_sandbox(live_server, browser, sandbox):  #
 
     # The approver approves the editor's submission in the admin.
     approver_page = browser.new_context().new_page()
-    log_in(approver_page, live_server, approver.username)
+    log_in(approver_page, approver.username)
     approver_page.goto(f"{live_server.url}/admin/pages/{story.pk}/edit/")
     approver_page.get_by_role("button", name="More actions").click()
     approver_page.get_by_role("button", name="Approve and Publish", exact=True).click()
@@ -60,7 +56,7 @@ def test_story_to_embassy_post_on_the_sandbox(live_server, browser, sandbox):  #
 
     # Embassy staff adapt the post and schedule it in Paris time.
     page = browser.new_context().new_page()
-    log_in(page, live_server, staff.username)
+    log_in(page, staff.username)
     page.goto(f"{live_server.url}/admin/publishing/queue/")
     text = page.get_by_label("Text")
     text.fill("Nouveaux engagements pour les océans — #Paris https://news.example.org/")
@@ -81,5 +77,5 @@ def test_story_to_embassy_post_on_the_sandbox(live_server, browser, sandbox):  #
     post.refresh_from_db()
     assert post.state == Post.State.PUBLISHED
 
-    page.goto(f"{settings.X_API_URL}/_sandbox/accounts/{remote['id']}")  # the sandbox serves both networks
+    page.goto(f"{sandbox.url}/_sandbox/accounts/{remote['id']}")
     assert "Nouveaux engagements pour les océans" in page.locator("article.post").inner_text()

@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from embassies.models import SocialAccount
 from embassies.services import account_refresh_x_token
-from tests.factories import baseline_ensure
-from tests.unit.test_embassy_scoping import embassy_make
+from tests.factories import baseline_ensure, embassy_make
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

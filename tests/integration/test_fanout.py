@@ -12,8 +12,7 @@ from embassies.models import SocialAccount
 from publishing import services
 from publishing.models import Hold, Post, PostAttempt
 from publishing.tasks import posts_dispatch_task, posts_sweep_task
-from tests.factories import portal_tree_build
-from tests.unit.test_embassy_scoping import embassy_make
+from tests.factories import embassy_make, portal_tree_build
 
 from .conftest import wait_until
 

@@ -13,8 +13,7 @@ from embassies.credentials import CredentialsUnreadable, credentials_decrypt
 from embassies.models import SocialAccount
 from portal.logs import redact
 from publishing.channels import channel_for_account
-from tests.factories import UserFactory, baseline_ensure
-from tests.unit.test_embassy_scoping import embassy_make
+from tests.factories import UserFactory, baseline_ensure, embassy_make
 
 OLD_KEY, NEW_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 TOKEN = "EAAB-page-token-0123456789-abcdefghijklmnop"

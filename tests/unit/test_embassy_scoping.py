@@ -5,20 +5,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from embassies.models import Embassy, EmbassyMembership, SocialAccount
-from portal.models import Country
-from tests.factories import UserFactory, baseline_ensure
-
-
-def embassy_make(slug: str, country: str, city: str, zone: str) -> Embassy:
-    return Embassy.objects.create(
-        name=f"Embassy in {city}",
-        slug=slug,
-        country=Country.objects.get(code=country),
-        city=city,
-        region="europe",
-        time_zone=zone,
-        posting_languages=["en"],
-    )
+from tests.factories import UserFactory, baseline_ensure, embassy_make
 
 
 def account_make(embassy: Embassy, network: str, external_id: str) -> SocialAccount:

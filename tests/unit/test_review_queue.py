@@ -10,8 +10,7 @@ from django.urls import reverse
 from embassies.models import EmbassyMembership, SocialAccount
 from publishing.models import Distribution, Hold, Post
 from publishing.views import local_to_utc
-from tests.factories import UserFactory, portal_tree_build
-from tests.unit.test_embassy_scoping import embassy_make
+from tests.factories import UserFactory, embassy_make, portal_tree_build
 
 State = Post.State
 

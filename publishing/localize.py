@@ -23,8 +23,6 @@ ZERO_WIDTH_JOINERS = {"\u200d", "\ufe0f", "\ufe0e"}
 class Composed:
     text: str
     link: str
-    language: str
-    fallback: bool
 
 
 def story_for_languages(translations: dict, languages: list[str], source):
@@ -93,7 +91,7 @@ def trim_to(text: str, budget: int, network: str) -> str:
     return prefix.rstrip(" ,;:—-") + ELLIPSIS if prefix else ""
 
 
-def compose(*, story, language: str, fallback: bool, network: str, embassy, marker: str, request=None) -> Composed:
+def compose(*, story, language: str, network: str, embassy, marker: str, request=None) -> Composed:
     """The post's text and link for one account."""
     link = tracked_link(
         story.get_full_url(request), network=network, campaign=story.slug, content=embassy.slug, marker=marker
@@ -118,4 +116,4 @@ def compose(*, story, language: str, fallback: bool, network: str, embassy, mark
         )
     if _length(text, network) > limit:
         text = assemble(trim_to(headline, limit - _length(link, network) - 2, network), "", "")
-    return Composed(text=text, link=link, language=language, fallback=fallback)
+    return Composed(text=text, link=link)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import ModelLogEntry, Page
@@ -209,24 +209,26 @@ def distribution_plan(*, story: StoryPage, user=None, update: bool = False, requ
         posts = []
         for account in target_accounts(source):
             embassy = account.embassy
-            page, language, fallback = story_for_languages(translations, embassy.posting_languages, source)
             post = Post(distribution=distribution, account=account, embassy=embassy, network=account.network)
-            composed = compose(
-                story=page,
-                language=language,
-                fallback=fallback,
-                network=account.network,
-                embassy=embassy,
-                marker=post.marker,
-                request=request,
-            )
-            post.text, post.link, post.language, post.fallback = composed.text, composed.link, language, fallback
+            post_compose(post, translations=translations, source=source, request=request)
             if embassy.auto_approve:
                 post.state, post.due_at, post.approved_at = State.SCHEDULED, now + embassy.auto_approve_delay, now
             posts.append(post)
         Post.objects.bulk_create(posts)
         audit(posts, "chancery.post.proposed", user=user)
     return distribution
+
+
+def post_compose(post: Post, *, translations: dict, source: StoryPage, request=None) -> bool:
+    """Write the post's text and link in its embassy's best live language; True when the language changed."""
+    page, language, fallback = story_for_languages(translations, post.embassy.posting_languages, source)
+    if language == post.language:
+        return False
+    composed = compose(
+        story=page, language=language, network=post.network, embassy=post.embassy, marker=post.marker, request=request
+    )
+    post.text, post.link, post.language, post.fallback = composed.text, composed.link, language, fallback
+    return True
 
 
 def story_published(*, page: Page, revision) -> Distribution | None:
@@ -254,19 +256,8 @@ def posts_relocalize(*, story: StoryPage) -> int:
     changed = []
     proposed = Post.objects.filter(distribution__story=story, state=State.PROPOSED).select_related("embassy")
     for post in proposed:
-        page, language, fallback = story_for_languages(translations, post.embassy.posting_languages, story)
-        if language == post.language:
-            continue
-        composed = compose(
-            story=page,
-            language=language,
-            fallback=fallback,
-            network=post.network,
-            embassy=post.embassy,
-            marker=post.marker,
-        )
-        post.text, post.link, post.language, post.fallback = composed.text, composed.link, language, fallback
-        changed.append(post)
+        if post_compose(post, translations=translations, source=story):
+            changed.append(post)
     Post.objects.bulk_update(changed, ["text", "link", "language", "fallback"])
     audit(changed, "chancery.post.proposed", reason="translation published")
     return len(changed)
@@ -366,40 +357,9 @@ def post_publish(*, post_id: int) -> str:
         )
         if post is None or post.state != State.QUEUED:
             return post.state if post else "missing"
-        if post_is_held(post):
-            transition(
-                post,
-                State.HELD,
-                from_states=[State.QUEUED],
-                held_for="hold",
-                reason=_("Held: a crisis hold is in force."),
-            )
-            return post.state
-        if post.account.status != SocialAccount.Status.CONNECTED:
-            transition(
-                post,
-                State.HELD,
-                from_states=[State.QUEUED],
-                held_for="account",
-                reason=_("Held: the account needs reconnecting."),
-            )
-            return post.state
-        if (
-            not StoryPage.objects.live()
-            .filter(translation_key=post.distribution.story.translation_key, locale__language_code=post.language)
-            .exists()
-        ):
-            transition(
-                post,
-                State.SCHEDULED,
-                from_states=[State.QUEUED],
-                due_at=timezone.now() + LINK_WAIT,
-                reason=_("Waiting: the story is not live in %(language)s.") % {"language": post.language},
-            )
-            return post.state
-        wait = _usage_wait(post.account) or limits.account_slot(post.account_id, post.network)
-        if wait:
-            transition(post, State.SCHEDULED, from_states=[State.QUEUED], due_at=timezone.now() + wait)
+        if blocked := _claim_blocker(post):
+            to, fields = blocked
+            transition(post, to, from_states=[State.QUEUED], **fields)
             return post.state
         post.attempts += 1
         transition(post, State.SENDING, from_states=[State.QUEUED], attempts=post.attempts)
@@ -443,6 +403,24 @@ def post_publish(*, post_id: int) -> str:
             reason="",
         )
     return post.state
+
+
+def _claim_blocker(post: Post) -> tuple[str, dict] | None:
+    """Why a queued post may not be sent now — the state it moves to instead and why — or None.
+    The pacing slot is taken last, so a post that waits for another reason does not spend one."""
+    if post_is_held(post):
+        return State.HELD, {"held_for": "hold", "reason": _("Held: a crisis hold is in force.")}
+    if post.account.status != SocialAccount.Status.CONNECTED:
+        return State.HELD, {"held_for": "account", "reason": _("Held: the account needs reconnecting.")}
+    story_live = StoryPage.objects.live().filter(
+        translation_key=post.distribution.story.translation_key, locale__language_code=post.language
+    )
+    if not story_live.exists():
+        reason = _("Waiting: the story is not live in %(language)s.") % {"language": post.language}
+        return State.SCHEDULED, {"due_at": timezone.now() + LINK_WAIT, "reason": reason}
+    if wait := _usage_wait(post.account) or limits.account_slot(post.account_id, post.network):
+        return State.SCHEDULED, {"due_at": timezone.now() + wait}
+    return None
 
 
 def _usage_wait(account: SocialAccount) -> timedelta | None:
@@ -616,7 +594,5 @@ def story_recall(*, story: StoryPage, user, confirm: bool) -> dict[str, int]:
 
 
 def distribution_progress(distribution: Distribution) -> dict[str, int]:
-    from django.db.models import Count
-
     counts = dict(distribution.posts.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
     return {state: counts.get(state, 0) for state in State.values}

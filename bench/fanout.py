@@ -48,11 +48,56 @@ def wait_for(url: str) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def cpu_seconds(pids) -> float:
+    """User + system CPU time of these processes, from /proc (Linux)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def postgres_pids() -> list[int]:
+    found = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()
+    return [int(pid) for pid in found]
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of every core since boot, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def cpu_snapshot(processes: list) -> dict:
+    times = os.times()
+    busy, total = machine_busy()
+    return {
+        "machine_busy": busy,
+        "machine_total": total,
+        "sandbox": cpu_seconds([processes[0].pid]),
+        "workers": cpu_seconds([p.pid for p in processes[1:]]),
+        "postgres": cpu_seconds(postgres_pids()),
+        "this_process": times.user + times.system,
+    }
+
+
+def cpu_used(before: dict, after: dict) -> dict:
+    used = {name: round(after[name] - before[name], 2) for name in before if not name.startswith("machine_")}
+    busy = after["machine_busy"] - before["machine_busy"]
+    used["machine_busy_fraction"] = round(busy / max(1, after["machine_total"] - before["machine_total"]), 2)
+    return used
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--embassies", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--latency-ms", type=float, default=100)
+    parser.add_argument("--pool", choices=["threads", "prefork"], default="threads")
     args = parser.parse_args()
 
     var_dir = Path(os.environ.get("CHANCERY_VAR_DIR", ROOT / "var" / "bench"))
@@ -181,12 +226,13 @@ def run(args, sandbox_url: str, env: dict, processes: list) -> dict:
     total = distribution.posts.count()
 
     app.control.purge()
-    # One worker process per core with the threads split between them: the same total concurrency.
-    workers = max(1, min(os.cpu_count() or 1, args.concurrency))
-    threads = str(args.concurrency // workers)
+    # Threads: one worker process per core with the threads split between them; prefork: one worker with a
+    # child process per slot. Either way the same total concurrency as the baseline.
+    workers = int(os.environ.get("XX_PROCS", "0")) or (max(1, min(os.cpu_count() or 1, args.concurrency)) if args.pool == "threads" else 1)
+    slots = str(args.concurrency // workers)
     for index in range(workers):
         command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "default,publish.facebook,publish.x"]
-        command += ["-n", f"bench{index}@%h", "--pool", "threads", "--concurrency", threads]
+        command += ["-n", f"bench{index}@%h", "--pool", args.pool, "--concurrency", slots]
         command += ["-l", os.environ.get("BENCH_WORKER_LOG", "WARNING")]
         command += ["--without-gossip", "--without-mingle"]
         log = open(var_dir_of(env) / f"worker{index}.log", "w")  # noqa: SIM115 - the worker's for its life
@@ -195,6 +241,7 @@ def run(args, sandbox_url: str, env: dict, processes: list) -> dict:
         if len(app.control.ping(timeout=0.5)) >= workers:
             break
 
+    cpu_before = cpu_snapshot(processes)
     started = time.perf_counter()
     services.posts_approve(posts=distribution.posts.all(), user=None)
     while Post.objects.filter(distribution=distribution).exclude(state=Post.State.PUBLISHED).exists():
@@ -203,14 +250,18 @@ def run(args, sandbox_url: str, env: dict, processes: list) -> dict:
         if time.perf_counter() - started > 900:
             raise RuntimeError("Chancery did not publish every post within 15 minutes")
     chancery_seconds = time.perf_counter() - started
+    chancery_cpu = cpu_used(cpu_before, cpu_snapshot(processes))
 
+    cpu_before = cpu_snapshot(processes)
     bare_seconds = bare_calls(SocialAccount.objects.all(), args.concurrency)
+    bare_cpu = cpu_used(cpu_before, cpu_snapshot(processes))
     return {
         "benchmark": "fanout",
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "embassies": args.embassies,
         "posts": total,
         "concurrency": args.concurrency,
+        "worker_pool": f"{workers} × {args.pool} {slots}",
         "sandbox_latency_ms": args.latency_ms,
         "planning": {"seconds": round(planning_seconds, 3), "queries": len(captured)},
         "chancery_approval_to_all_published_seconds": round(chancery_seconds, 2),
@@ -222,6 +273,8 @@ def run(args, sandbox_url: str, env: dict, processes: list) -> dict:
         "ratio_bare_over_chancery": round(bare_seconds / chancery_seconds, 3),
         "ratio_bare_over_chancery_with_planning": round(bare_seconds / (planning_seconds + chancery_seconds), 3),
         "dispatch_tick_seconds": 0.25,
+        # CPU seconds spent by each side while it ran: on a small machine they share the same cores
+        "cpu_seconds": {"chancery": chancery_cpu, "baseline": bare_cpu},
     }
 
 

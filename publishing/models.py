@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -89,7 +90,8 @@ class Post(models.Model):
 
 
 class PostAttempt(models.Model):
-    """One try at sending a post, with what the network said."""
+    """One try at sending a post, with what the network said; written when the answer is known (the post's
+    `sending` state and attempt count mark a try in flight)."""
 
     class Outcome(models.TextChoices):
         STARTED = "started", _("Started")
@@ -104,7 +106,7 @@ class PostAttempt(models.Model):
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attempt_log")
     number = models.PositiveIntegerField()
-    started_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=14, choices=Outcome.choices, default=Outcome.STARTED)
     detail = models.TextField(blank=True)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import ModelLogEntry, Page
@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 State = Post.State
 PUBLISHER = "publisher"
 MAX_TRANSIENT_ATTEMPTS = 8
+USAGE_WORTH_KEEPING = 50  # percent of the network's allowance
 LINK_WAIT = timedelta(minutes=5)
 
 
@@ -76,26 +77,28 @@ def transition(post: Post, to: str, *, from_states: Iterable[str], user=None, **
 # Holds ------------------------------------------------------------------------------------------
 
 
-def holds_q() -> Q | None:
-    """A filter matching every post an active hold covers, or None when nothing is held."""
-    match = Q()
-    any_hold = False
-    for hold in Hold.objects.active().select_related("story"):
-        any_hold = True
-        if hold.scope == Hold.Scope.ALL:
-            return Q(pk__isnull=False)
-        if hold.scope == Hold.Scope.REGION:
-            match |= Q(embassy__region=hold.region)
-        elif hold.scope == Hold.Scope.EMBASSY:
-            match |= Q(embassy_id=hold.embassy_id)
-        elif hold.scope == Hold.Scope.STORY:
-            match |= Q(distribution__story__translation_key=hold.story.translation_key)
-    return match if any_hold else None
+def hold_covering() -> Exists:
+    """True for a post that an active hold covers: the one statement of what each scope holds, used both for
+    sets of posts (dispatch, holding, releasing) and for the single post a worker claims."""
+    return Exists(
+        Hold.objects.active().filter(
+            Q(scope=Hold.Scope.ALL)
+            | Q(scope=Hold.Scope.REGION, region=OuterRef("embassy__region"))
+            | Q(scope=Hold.Scope.EMBASSY, embassy_id=OuterRef("embassy_id"))
+            | Q(scope=Hold.Scope.STORY, story__translation_key=OuterRef("distribution__story__translation_key"))
+        )
+    )
 
 
-def post_is_held(post: Post) -> bool:
-    match = holds_q()
-    return match is not None and Post.objects.filter(match, pk=post.pk).exists()
+def story_live_in_language() -> Exists:
+    """True for a post whose story is live in the post's language, so its link leads somewhere."""
+    return Exists(
+        Page.objects.filter(
+            live=True,
+            translation_key=OuterRef("distribution__story__translation_key"),
+            locale__language_code=OuterRef("language"),
+        )
+    )
 
 
 def hold_set(
@@ -123,13 +126,12 @@ def hold_set(
 
 def posts_hold_apply() -> int:
     """Hold every waiting post an active hold covers; a queued post is held here or, at the latest, at claim."""
-    match = holds_q()
-    if match is None:
+    if not Hold.objects.active().exists():
         return 0
     with transaction.atomic():
         posts = list(
-            Post.objects.select_for_update(skip_locked=True)
-            .filter(match, state__in=[State.SCHEDULED, State.QUEUED])
+            Post.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(hold_covering(), state__in=[State.SCHEDULED, State.QUEUED])
             .only("pk")
         )
         Post.objects.filter(pk__in=[p.pk for p in posts]).update(
@@ -142,11 +144,12 @@ def posts_hold_apply() -> int:
 def hold_release(*, hold: Hold, user=None) -> int:
     """Release a hold; the posts it held go back to the schedule unless another hold still covers them."""
     Hold.objects.filter(pk=hold.pk, released_at__isnull=True).update(released_at=timezone.now(), released_by=user)
-    still = holds_q()
     with transaction.atomic():
-        waiting = Post.objects.select_for_update().filter(state=State.HELD, held_for="hold")
-        if still is not None:
-            waiting = waiting.exclude(still)
+        waiting = (
+            Post.objects.select_for_update(of=("self",))
+            .filter(state=State.HELD, held_for="hold")
+            .exclude(hold_covering())
+        )
         posts = list(waiting.only("pk"))
         Post.objects.filter(pk__in=[p.pk for p in posts]).update(
             state=State.SCHEDULED, held_for="", reason="", updated_at=timezone.now()
@@ -324,11 +327,12 @@ def posts_dispatch(*, now: datetime | None = None, batch: int = 500) -> list[tup
 
     posts_hold_apply()
     now = now or timezone.now()
-    held = holds_q()
     with transaction.atomic():
-        due = Post.objects.select_for_update(skip_locked=True).filter(state=State.SCHEDULED, due_at__lte=now)
-        if held is not None:
-            due = due.exclude(held)
+        due = (
+            Post.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(state=State.SCHEDULED, due_at__lte=now)
+            .exclude(hold_covering())
+        )
         claimed = list(due.order_by("due_at", "pk").only("pk", "network")[:batch])
         Post.objects.filter(pk__in=[p.pk for p in claimed], state=State.SCHEDULED).update(
             state=State.QUEUED, updated_at=now
@@ -347,24 +351,11 @@ def _backoff(attempt: int) -> timedelta:
 
 
 def post_publish(*, post_id: int) -> str:
-    """Claim (short transaction) → call the network (no transaction) → record the answer."""
-    with transaction.atomic():
-        post = (
-            Post.objects.select_for_update(of=("self",))
-            .select_related("account", "embassy", "distribution__story")
-            .filter(pk=post_id)
-            .first()
-        )
-        if post is None or post.state != State.QUEUED:
-            return post.state if post else "missing"
-        if blocked := _claim_blocker(post):
-            to, fields = blocked
-            transition(post, to, from_states=[State.QUEUED], **fields)
-            return post.state
-        post.attempts += 1
-        transition(post, State.SENDING, from_states=[State.QUEUED], attempts=post.attempts)
-        attempt = PostAttempt.objects.create(post=post, number=post.attempts)
-
+    """Claim (short transaction) → call the network (no transaction) → record the answer (one commit)."""
+    claimed = _post_claim(post_id)
+    if isinstance(claimed, str):
+        return claimed
+    post, started_at = claimed, timezone.now()
     account = post.account
     if (
         account.network == SocialAccount.Network.X
@@ -378,21 +369,20 @@ def post_publish(*, post_id: int) -> str:
         channel = channel_for_account(account)
     except CredentialsUnreadable as error:
         with transaction.atomic():
-            state = _record_failure(post, attempt, AuthExpired(str(error)))
+            state = _record_failure(post, AuthExpired(str(error)), started_at=started_at)
         return state
     try:
         published = channel.publish(text=post.text, link=post.link if post.network == "facebook" else None)
     except ChannelError as error:
         with transaction.atomic():
-            SocialAccount.objects.filter(pk=account.pk).update(rate_limit=_usage_dict(channel))
-            state = _record_failure(post, attempt, error)
+            _usage_keep(account, channel)
+            state = _record_failure(post, error, started_at=started_at)
         if state == State.UNCONFIRMED:
             return post_reconcile(post_id=post.pk, duplicate=isinstance(error, Duplicate))
         return state
-    # One commit for the record: the attempt, the post's new state, its audit entry and the usage seen.
     with transaction.atomic():
-        SocialAccount.objects.filter(pk=account.pk).update(rate_limit=_usage_dict(channel))
-        _finish(attempt, PostAttempt.Outcome.PUBLISHED, published.external_id)
+        _usage_keep(account, channel)
+        _attempt_record(post, PostAttempt.Outcome.PUBLISHED, published.external_id, started_at=started_at)
         transition(
             post,
             State.PUBLISHED,
@@ -405,16 +395,36 @@ def post_publish(*, post_id: int) -> str:
     return post.state
 
 
+def _post_claim(post_id: int) -> Post | str:
+    """Move a queued post to `sending` and return it, or return what became of it instead (its state)."""
+    with transaction.atomic():
+        try:
+            post = (
+                Post.objects.select_for_update(of=("self",))
+                .select_related("account")
+                .annotate(any_hold=Exists(Hold.objects.active()), story_key=F("distribution__story__translation_key"))
+                .get(pk=post_id)
+            )
+        except Post.DoesNotExist:
+            return "missing"
+        if post.state != State.QUEUED:
+            return post.state
+        if blocked := _claim_blocker(post):
+            to, fields = blocked
+            transition(post, to, from_states=[State.QUEUED], **fields)
+            return post.state
+        transition(post, State.SENDING, from_states=[State.QUEUED], attempts=post.attempts + 1)
+    return post
+
+
 def _claim_blocker(post: Post) -> tuple[str, dict] | None:
-    """Why a queued post may not be sent now — the state it moves to instead and why — or None.
-    The pacing slot is taken last, so a post that waits for another reason does not spend one."""
-    if post_is_held(post):
+    """Why a queued post (as `_post_claim` reads it) may not be sent now — the state it moves to instead and
+    why — or None. The pacing slot is taken last, so a post that waits for another reason does not spend one."""
+    if post.any_hold and Post.objects.filter(hold_covering(), pk=post.pk).exists():
         return State.HELD, {"held_for": "hold", "reason": _("Held: a crisis hold is in force.")}
     if post.account.status != SocialAccount.Status.CONNECTED:
         return State.HELD, {"held_for": "account", "reason": _("Held: the account needs reconnecting.")}
-    story_live = StoryPage.objects.live().filter(
-        translation_key=post.distribution.story.translation_key, locale__language_code=post.language
-    )
+    story_live = Page.objects.filter(live=True, translation_key=post.story_key, locale__language_code=post.language)
     if not story_live.exists():
         reason = _("Waiting: the story is not live in %(language)s.") % {"language": post.language}
         return State.SCHEDULED, {"due_at": timezone.now() + LINK_WAIT, "reason": reason}
@@ -445,21 +455,56 @@ def _usage_dict(channel) -> dict:
     }
 
 
-def _finish(attempt: PostAttempt, outcome: str, detail: str) -> None:
-    PostAttempt.objects.filter(pk=attempt.pk).update(outcome=outcome, detail=detail[:2000], finished_at=timezone.now())
+def _usage_keep(account: SocialAccount, channel) -> None:
+    """Keep the network's usage report on the account once it matters for pacing (from half the allowance),
+    and the report that clears it; below that `_usage_wait` would do nothing with it."""
+    usage = _usage_dict(channel)
+    if max(usage["percent_used"] or 0, (account.rate_limit or {}).get("percent_used") or 0) >= USAGE_WORTH_KEEPING:
+        SocialAccount.objects.filter(pk=account.pk).update(rate_limit=usage)
 
 
-def _record_failure(post: Post, attempt: PostAttempt, error: ChannelError) -> str:
+def _attempt_record(post: Post, outcome: str, detail: str, *, started_at: datetime) -> None:
+    """The attempt the claim counted, with what the network said. Written once, when the answer is known; the
+    sweeper writes it for a worker that died mid-call, and a late answer from that worker still wins."""
+    attempt = PostAttempt(
+        post=post,
+        number=post.attempts,
+        started_at=started_at,
+        finished_at=timezone.now(),
+        outcome=outcome,
+        detail=detail[:2000],
+    )
+    PostAttempt.objects.bulk_create(
+        [attempt],
+        update_conflicts=True,
+        unique_fields=["post", "number"],
+        update_fields=["outcome", "detail", "finished_at"],
+    )
+
+
+# What each kind of error is called in the attempt log; the first that matches (UnknownOutcome is the rest).
+FAILURE_OUTCOMES = (
+    (RateLimited, PostAttempt.Outcome.RATE_LIMITED),
+    (AuthExpired, PostAttempt.Outcome.AUTH_EXPIRED),
+    (Rejected, PostAttempt.Outcome.REJECTED),
+    (Transient, PostAttempt.Outcome.TRANSIENT),
+    (Duplicate, PostAttempt.Outcome.DUPLICATE),
+    (ChannelError, PostAttempt.Outcome.UNKNOWN),
+)
+
+
+def _record_failure(post: Post, error: ChannelError, *, started_at: datetime) -> str:
+    """Write the attempt with what went wrong, and move the post where that kind of error sends it."""
     detail = str(error)
+    outcome = next(outcome for kind, outcome in FAILURE_OUTCOMES if isinstance(error, kind))
+    _attempt_record(post, outcome, detail, started_at=started_at)
     if isinstance(error, RateLimited):
-        _finish(attempt, PostAttempt.Outcome.RATE_LIMITED, detail)
         limits.account_pause(post.account_id, until=error.until)
         jitter = timedelta(seconds=random.uniform(0, 5))
         transition(post, State.SCHEDULED, from_states=[State.SENDING], due_at=error.until + jitter, reason=detail)
     elif isinstance(error, AuthExpired):
         from embassies.services import account_mark_needs_reconnect
 
-        _finish(attempt, PostAttempt.Outcome.AUTH_EXPIRED, detail)
         account_mark_needs_reconnect(account=post.account, reason=detail)
         transition(
             post,
@@ -469,10 +514,8 @@ def _record_failure(post: Post, attempt: PostAttempt, error: ChannelError) -> st
             reason=_("Held: the account needs reconnecting."),
         )
     elif isinstance(error, Rejected):
-        _finish(attempt, PostAttempt.Outcome.REJECTED, detail)
         transition(post, State.FAILED, from_states=[State.SENDING], reason=detail)
     elif isinstance(error, Transient):
-        _finish(attempt, PostAttempt.Outcome.TRANSIENT, detail)
         if post.attempts >= MAX_TRANSIENT_ATTEMPTS:
             transition(
                 post,
@@ -489,8 +532,6 @@ def _record_failure(post: Post, attempt: PostAttempt, error: ChannelError) -> st
                 reason=detail,
             )
     else:  # Duplicate or UnknownOutcome: the post may be on the network already
-        outcome = PostAttempt.Outcome.DUPLICATE if isinstance(error, Duplicate) else PostAttempt.Outcome.UNKNOWN
-        _finish(attempt, outcome, detail)
         transition(post, State.UNCONFIRMED, from_states=[State.SENDING], reason=detail)
     return post.state
 
@@ -538,18 +579,26 @@ def posts_sweep(*, sending_after: timedelta | None = None, queued_after: timedel
     now = timezone.now()
     sending_after = sending_after or timedelta(seconds=settings.PUBLISHING_SWEEP_SENDING_AFTER)
     queued_after = queued_after or timedelta(seconds=settings.PUBLISHING_SWEEP_QUEUED_AFTER)
-    stuck = list(Post.objects.filter(state=State.SENDING, updated_at__lt=now - sending_after).only("pk", "state"))
+    stuck = Post.objects.filter(state=State.SENDING, updated_at__lt=now - sending_after)
     reconciled = 0
-    for post in stuck:
+    for post in stuck.only("pk", "state", "attempts", "updated_at"):
+        claimed_at = post.updated_at
         if transition(
             post,
             State.UNCONFIRMED,
             from_states=[State.SENDING],
             reason=_("The worker stopped while sending: checking the network."),
         ):
-            PostAttempt.objects.filter(post=post, outcome=PostAttempt.Outcome.STARTED).update(
-                outcome=PostAttempt.Outcome.UNKNOWN, detail="worker lost mid-call", finished_at=now
+            # The attempt the dead worker never recorded (should it answer after all, its answer wins).
+            lost = PostAttempt(
+                post=post,
+                number=post.attempts,
+                started_at=claimed_at,
+                finished_at=now,
+                outcome=PostAttempt.Outcome.UNKNOWN,
+                detail="worker lost mid-call",
             )
+            PostAttempt.objects.bulk_create([lost], ignore_conflicts=True)
             post_reconcile(post_id=post.pk)
             reconciled += 1
     for post in Post.objects.filter(state=State.UNCONFIRMED, updated_at__lt=now - sending_after).only("pk"):

@@ -138,6 +138,43 @@ def test_a_hold_stops_queued_posts_and_release_sends_them(world, sandbox):
     assert set(cairo.values_list("state", flat=True)) == {State.PUBLISHED}
 
 
+@pytest.mark.parametrize(
+    ("scope", "covered"),
+    [
+        ("all", {"paris", "cairo", "tokyo"}),
+        ("region", {"cairo"}),
+        ("embassy", {"tokyo"}),
+        ("story", {"paris", "cairo", "tokyo"}),
+    ],
+)
+def test_the_claim_checks_every_kind_of_hold_again(world, sandbox, scope, covered):
+    """A hold that arrives after the dispatcher queued the posts (and before any sweep holds them) still stops
+    them when a worker claims them."""
+    tree, embassies = world
+    story = publish_story(tree)
+    publish_story(tree, slug="other")
+    services.posts_approve(posts=Post.objects.all(), user=None)
+    queued = services.posts_dispatch()
+    assert len(queued) == 12
+    Hold.objects.create(
+        scope=scope,
+        reason="Crisis",
+        region="middle-east" if scope == "region" else "",
+        embassy=embassies["tokyo"] if scope == "embassy" else None,
+        story=story["fr"] if scope == "story" else None,  # any translation holds the whole story
+    )
+    for post_id, _network in queued:
+        services.post_publish(post_id=post_id)
+    expected = Post.objects.filter(embassy__slug__in=covered)
+    if scope == "story":
+        expected = expected.filter(distribution__story=story["en"])
+    held = Post.objects.filter(state=State.HELD, held_for="hold")
+    assert set(held.values_list("pk", flat=True)) == set(expected.values_list("pk", flat=True))
+    assert Post.objects.exclude(pk__in=expected).filter(state=State.PUBLISHED).count() == 12 - expected.count()
+    for post in held.select_related("account"):
+        assert not any(post.marker in remote["text"] for remote in sandbox.posts(post.account.external_id))
+
+
 def test_a_lost_answer_is_reconciled_not_resent(world, sandbox):
     tree, _ = world
     publish_story(tree)
@@ -200,17 +237,18 @@ def test_a_worker_lost_mid_call_is_swept_and_reconciled(world, sandbox):
     post = Post.objects.filter(network="x").first()
     services.posts_approve(posts=[post], user=None)
     services.posts_dispatch()
-    # the worker claims the post and dies after the network committed it
-    Post.objects.filter(pk=post.pk).update(
-        state=State.SENDING, attempts=1, updated_at=timezone.now() - timedelta(hours=1)
-    )
-    PostAttempt.objects.create(post=post, number=1)
+    # the worker claims the post and dies after the network committed it, before recording anything
+    claimed_at = timezone.now() - timedelta(hours=1)
+    Post.objects.filter(pk=post.pk).update(state=State.SENDING, attempts=1, updated_at=claimed_at)
     from publishing.channels import channel_for_account
 
     channel_for_account(post.account).publish(text=post.text)
     assert services.posts_sweep()["reconciled"] == 1
     post.refresh_from_db()
     assert post.state == State.PUBLISHED and len(sandbox.posts(post.account.external_id)) == 1
+    attempt = post.attempt_log.get()
+    assert (attempt.number, attempt.outcome, attempt.started_at) == (1, PostAttempt.Outcome.UNKNOWN, claimed_at)
+    assert attempt.detail == "worker lost mid-call"
 
 
 def test_planning_queries_do_not_grow_with_embassies(world, sandbox):

@@ -47,8 +47,14 @@ def _data() -> tuple[TextConfig, dict[str, re.Pattern]]:
     )
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+
+
 def _utf16_units(text: str) -> str:
     """The text as a string of UTF-16 code units (astral characters become surrogate pairs)."""
+    if not _ASTRAL.search(text):
+        return text  # every character is one code unit already
     data = text.encode("utf-16-le", "surrogatepass")
     return "".join(chr(int.from_bytes(data[i : i + 2], "little")) for i in range(0, len(data), 2))
 
@@ -106,29 +112,57 @@ def url_spans(units: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans]
 
 
+@cache
+def _weight_classes() -> tuple[tuple[int, dict[int, None]], ...]:
+    """For each weight the configured ranges give: a `str.translate` table deleting the code units it covers."""
+    config, _rx = _data()
+    classes: dict[int, dict[int, None]] = {}
+    for start, end, weight in config.ranges:
+        if start <= 0xDFFF and end >= 0xDC00:
+            raise ValueError("a weight range covers low surrogates; surrogate pairs would be weighed wrongly")
+        classes.setdefault(weight, {}).update(dict.fromkeys(range(start, end + 1)))
+    return tuple(classes.items())
+
+
+def _plain_weight(units: str) -> int:
+    """The weight of a stretch of code units holding no URL or emoji: each unit by the range it falls in, the
+    default for the rest, and a surrogate pair once, by its low surrogate (which no range covers)."""
+    config, _rx = _data()
+    total, rest = 0, len(units)
+    for weight, table in _weight_classes():
+        covered = len(units) - len(units.translate(table))
+        total += covered * weight
+        rest -= covered
+    pairs = len(_SURROGATE_PAIR.findall(units)) if rest else 0
+    return total + (rest - pairs) * config.default_weight
+
+
+def _is_pair_tail(units: str, index: int) -> bool:
+    return index > 0 and "\ud800" <= units[index - 1] <= "\udbff" and "\udc00" <= units[index] <= "\udfff"
+
+
 def weighted_length(text: str) -> int:
     """X's weighted length of `text`: at most 280 fits in one post."""
     config, rx = _data()
     units = _utf16_units(unicodedata.normalize("NFC", text))
     url_at = {start: end for start, end in url_spans(units)}
-    emoji_at = {m.start(): m.end() for m in rx["emoji"].finditer(units)}
+    emoji_at = {m.start(): m.end() for m in rx["emoji"].finditer(units)} if not units.isascii() else {}
     total = 0
     index = 0
-    while index < len(units):
-        if index in url_at:
+    # twitter-text walks unit by unit, jumping over each URL (23) and emoji (the default weight) it lands on;
+    # the stretches in between are weighed at once. It never lands inside a span it jumped or on the second
+    # half of a surrogate pair.
+    for at in sorted(url_at.keys() | emoji_at.keys()):
+        if at < index or (at > index and _is_pair_tail(units, at)):
+            continue
+        total += _plain_weight(units[index:at])
+        if at in url_at:
             total += config.url_length * config.scale
-            index = url_at[index]
-            continue
-        if index in emoji_at:
+            index = url_at[at]
+        else:
             total += config.default_weight
-            index = emoji_at[index]
-            continue
-        code = ord(units[index])
-        if 0xD800 <= code <= 0xDBFF and index + 1 < len(units) and 0xDC00 <= ord(units[index + 1]) <= 0xDFFF:
-            index += 1  # twitter-text weighs a surrogate pair by its low surrogate: the default weight
-            code = ord(units[index])
-        total += next((w for start, end, w in config.ranges if start <= code <= end), config.default_weight)
-        index += 1
+            index = emoji_at[at]
+    total += _plain_weight(units[index:])
     return total // config.scale
 
 

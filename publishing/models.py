@@ -53,6 +53,14 @@ class Post(models.Model):
     fallback = models.BooleanField(default=False, help_text=_("No live translation in the embassy's languages."))
     text = models.TextField()
     link = models.URLField(max_length=1000)
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The translation the link leads to: the post waits while it is not live."),
+    )
     marker = models.CharField(max_length=16, unique=True, default=new_marker)
     state = models.CharField(max_length=12, choices=State.choices, default=State.PROPOSED, db_index=True)
     due_at = models.DateTimeField(

@@ -90,17 +90,6 @@ def hold_covering() -> Exists:
     )
 
 
-def story_live_in_language() -> Exists:
-    """True for a post whose story is live in the post's language, so its link leads somewhere."""
-    return Exists(
-        Page.objects.filter(
-            live=True,
-            translation_key=OuterRef("distribution__story__translation_key"),
-            locale__language_code=OuterRef("language"),
-        )
-    )
-
-
 def hold_set(
     *,
     scope: str,
@@ -231,6 +220,7 @@ def post_compose(post: Post, *, translations: dict, source: StoryPage, request=N
         story=page, language=language, network=post.network, embassy=post.embassy, marker=post.marker, request=request
     )
     post.text, post.link, post.language, post.fallback = composed.text, composed.link, language, fallback
+    post.page = page
     return True
 
 
@@ -261,7 +251,7 @@ def posts_relocalize(*, story: StoryPage) -> int:
     for post in proposed:
         if post_compose(post, translations=translations, source=story):
             changed.append(post)
-    Post.objects.bulk_update(changed, ["text", "link", "language", "fallback"])
+    Post.objects.bulk_update(changed, ["text", "link", "language", "fallback", "page"])
     audit(changed, "chancery.post.proposed", reason="translation published")
     return len(changed)
 
@@ -402,7 +392,7 @@ def _post_claim(post_id: int) -> Post | str:
             post = (
                 Post.objects.select_for_update(of=("self",))
                 .select_related("account")
-                .annotate(any_hold=Exists(Hold.objects.active()), story_key=F("distribution__story__translation_key"))
+                .annotate(any_hold=Exists(Hold.objects.active()), page_live=F("page__live"))
                 .get(pk=post_id)
             )
         except Post.DoesNotExist:
@@ -424,8 +414,7 @@ def _claim_blocker(post: Post) -> tuple[str, dict] | None:
         return State.HELD, {"held_for": "hold", "reason": _("Held: a crisis hold is in force.")}
     if post.account.status != SocialAccount.Status.CONNECTED:
         return State.HELD, {"held_for": "account", "reason": _("Held: the account needs reconnecting.")}
-    story_live = Page.objects.filter(live=True, translation_key=post.story_key, locale__language_code=post.language)
-    if not story_live.exists():
+    if not post.page_live:  # unpublished, or deleted
         reason = _("Waiting: the story is not live in %(language)s.") % {"language": post.language}
         return State.SCHEDULED, {"due_at": timezone.now() + LINK_WAIT, "reason": reason}
     if wait := _usage_wait(post.account) or limits.account_slot(post.account_id, post.network):

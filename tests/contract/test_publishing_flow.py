@@ -317,6 +317,26 @@ def test_a_post_waits_while_its_page_is_not_live_in_that_language(world, sandbox
     paris.refresh_from_db()
     assert paris.state == State.SCHEDULED and "not live in fr" in paris.reason
     assert sandbox.posts(paris.account.external_id) == []
+    # published again, the translation lets the post go at its next try
+    StoryPage.objects.get(pk=pages["fr"].pk).save_revision().publish()
+    for post_id, _network in services.posts_dispatch(now=paris.due_at + timedelta(seconds=1)):
+        services.post_publish(post_id=post_id)
+    paris.refresh_from_db()
+    assert paris.state == State.PUBLISHED and len(sandbox.posts(paris.account.external_id)) == 1
+
+
+def test_a_post_whose_translation_was_deleted_waits(world, sandbox):
+    tree, embassies = world
+    pages = publish_story(tree, slug="deleted-translation")
+    paris = Post.objects.get(embassy=embassies["paris"], network="x")
+    assert paris.page_id == pages["fr"].pk
+    StoryPage.objects.get(pk=pages["fr"].pk).delete()
+    services.posts_approve(posts=[paris], user=None)
+    send_all()
+    paris.refresh_from_db()
+    assert paris.page_id is None
+    assert paris.state == State.SCHEDULED and "not live in fr" in paris.reason
+    assert sandbox.posts(paris.account.external_id) == []
 
 
 def test_the_usage_the_network_reports_slows_and_stops_posting(world):

@@ -1,5 +1,7 @@
 """One interface for every network, and the errors a caller can act on."""
 
+import http.cookiejar
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -134,15 +136,17 @@ class Channel(ABC):
 
 class ApiSession(requests.Session):
     """The HTTP session every channel uses: a default timeout, an optional host rewrite, and the last answer's
-    headers kept so the channel can read the rate-limit state the network reported."""
+    headers kept so the channel can read the rate-limit state the network reported. It keeps no cookies."""
 
     def __init__(self, *, timeout: float, rewrite: dict[str, str] | None = None):
         super().__init__()
         self.timeout = timeout
         self.rewrite = rewrite or {}
         self.last_headers: dict[str, str] = {}
+        self.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
     def request(self, method, url, *args, **kwargs):
+        self.last_headers = {}  # a failed call must not leave the previous answer's usage behind
         for prefix, replacement in self.rewrite.items():
             if url.startswith(prefix):
                 url = replacement + url[len(prefix) :]
@@ -151,6 +155,20 @@ class ApiSession(requests.Session):
         response = super().request(method, url, *args, **kwargs)
         self.last_headers = dict(response.headers)
         return response
+
+
+_thread_sessions = threading.local()
+
+
+def thread_session(*, timeout: float, rewrite: dict[str, str] | None = None) -> ApiSession:
+    """The calling thread's session for these settings, made on its first call. A worker thread's posts reuse
+    its connections (on the real networks, their TLS sessions too); a thread makes one call at a time, the
+    session keeps no cookies and every call carries its own token, so accounts share nothing through it."""
+    key = (timeout, tuple(sorted((rewrite or {}).items())))
+    sessions = _thread_sessions.__dict__.setdefault("by_settings", {})
+    if key not in sessions:
+        sessions[key] = ApiSession(timeout=timeout, rewrite=rewrite)
+    return sessions[key]
 
 
 def request_may_have_left(error: requests.RequestException) -> bool:

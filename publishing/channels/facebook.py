@@ -11,7 +11,6 @@ from django.conf import settings
 
 from .base import (
     AccountCheck,
-    ApiSession,
     AuthExpired,
     Channel,
     ChannelError,
@@ -25,6 +24,7 @@ from .base import (
     Transient,
     UnknownOutcome,
     Usage,
+    thread_session,
     transport_error,
 )
 
@@ -81,7 +81,7 @@ class FacebookChannel(Channel):
     def __init__(self, *, page_id: str, access_token: str, timeout: float | None = None):
         super().__init__()
         self.page_id = page_id
-        self.session = ApiSession(timeout=timeout or settings.CHANNEL_TIMEOUT)
+        self.session = thread_session(timeout=timeout or settings.CHANNEL_TIMEOUT)
         self.graph = GraphAPI(access_token, session=self.session, timeout=self.session.timeout)
 
     def _call(self, operation, *, writing: bool = False):

@@ -23,6 +23,7 @@ from .base import (
     Transient,
     UnknownOutcome,
     Usage,
+    thread_session,
     transport_error,
 )
 from .textlength import weighted_length
@@ -36,7 +37,7 @@ MAX_LOOKUP = 100
 
 def x_session(timeout: float | None = None) -> ApiSession:
     base = settings.X_API_URL.rstrip("/")
-    return ApiSession(timeout=timeout or settings.CHANNEL_TIMEOUT, rewrite=dict.fromkeys(TWEEPY_HOSTS, base))
+    return thread_session(timeout=timeout or settings.CHANNEL_TIMEOUT, rewrite=dict.fromkeys(TWEEPY_HOSTS, base))
 
 
 def _detail(error: tweepy.HTTPException) -> str:

@@ -4,6 +4,7 @@ to the network's length rules without cutting a URL or a character in two."""
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.utils import translation
@@ -17,6 +18,7 @@ FACEBOOK_LIMIT = 63206
 X_LIMIT = 280
 ELLIPSIS = "…"
 ZERO_WIDTH_JOINERS = {"\u200d", "\ufe0f", "\ufe0e"}
+STAND_IN_URL = "https://example.org/"
 
 
 @dataclass(frozen=True)
@@ -101,19 +103,40 @@ def compose(*, story, language: str, network: str, embassy, marker: str, request
         published = date_long(story.first_published_at or story.latest_revision_created_at, language)
         headline = _("%(title)s (%(date)s)") % {"title": story.title, "date": published}
     summary = story.social_text or story.standfirst
-
-    def assemble(head: str, body: str, tags: str) -> str:
-        return "\n\n".join(part for part in (head, body, tags, link) if part)
-
-    limit = _limit(network)
-    text = assemble(headline, summary, hashtags)
-    if _length(text, network) > limit:
-        fixed = _length(assemble(headline, "", hashtags), network) + _length("\n\n", network)
-        text = assemble(headline, trim_to(summary, limit - fixed, network), hashtags)
-    if _length(text, network) > limit:
-        text = assemble(
-            trim_to(headline, limit - _length(assemble("", "", hashtags), network) - 2, network), "", hashtags
-        )
-    if _length(text, network) > limit:
-        text = assemble(trim_to(headline, limit - _length(link, network) - 2, network), "", "")
+    # Every embassy with the same hashtags gets the same fit: it is worked out once, beside a stand-in of the
+    # link's weight, and checked against the real text.
+    text = _join(*_fit_beside(headline, summary, hashtags, network, _stand_in(link, network)), link)
+    if _length(text, network) > _limit(network):
+        text = _join(*_fit(headline, summary, hashtags, link, network), link)
     return Composed(text=text, link=link)
+
+
+def _join(*parts: str) -> str:
+    return "\n\n".join(part for part in parts if part)
+
+
+def _stand_in(link: str, network: str) -> str:
+    """Something that weighs what `link` weighs on `network`: any URL X recognizes counts 23."""
+    weight = _length(link, network)
+    return STAND_IN_URL if network == "x" and weight == _length(STAND_IN_URL, network) else "x" * weight
+
+
+@lru_cache(maxsize=1024)
+def _fit_beside(headline: str, summary: str, hashtags: str, network: str, link: str) -> tuple[str, str, str]:
+    return _fit(headline, summary, hashtags, link, network)
+
+
+def _fit(headline: str, summary: str, hashtags: str, link: str, network: str) -> tuple[str, str, str]:
+    """The headline, summary and hashtags that fit the network's limit beside `link`: the summary is trimmed
+    first; then it goes and the headline is trimmed; then the hashtags go too."""
+    limit = _limit(network)
+    if _length(_join(headline, summary, hashtags, link), network) <= limit:
+        return headline, summary, hashtags
+    fixed = _length(_join(headline, hashtags, link), network) + _length("\n\n", network)
+    summary = trim_to(summary, limit - fixed, network)
+    if _length(_join(headline, summary, hashtags, link), network) <= limit:
+        return headline, summary, hashtags
+    shorter = trim_to(headline, limit - _length(_join(hashtags, link), network) - 2, network)
+    if _length(_join(shorter, hashtags, link), network) <= limit:
+        return shorter, "", hashtags
+    return trim_to(headline, limit - _length(link, network) - 2, network), "", ""

@@ -322,7 +322,7 @@ def bare_calls(posts, concurrency: int) -> float:
     import tweepy
     from django.conf import settings
 
-    from publishing.channels.base import ApiSession
+    from publishing.channels.base import thread_session
     from publishing.channels.x import TWEEPY_HOSTS
 
     jobs = []
@@ -335,13 +335,14 @@ def bare_calls(posts, concurrency: int) -> float:
 
     def send(job):
         network, external_id, token, text, link = job
+        # Like Chancery's workers, each thread keeps one HTTP session per network and reuses its connections.
         if network == "facebook":
-            graph = facebook.GraphAPI(access_token=token, timeout=20)
+            graph = facebook.GraphAPI(access_token=token, timeout=20, session=thread_session(timeout=20))
             graph.version = settings.FACEBOOK_GRAPH_VERSION
             graph.put_object(external_id, "feed", message=text, link=link)
         else:
             client = tweepy.Client(bearer_token=token)
-            client.session = ApiSession(timeout=20, rewrite=dict.fromkeys(TWEEPY_HOSTS, settings.X_API_URL))
+            client.session = thread_session(timeout=20, rewrite=dict.fromkeys(TWEEPY_HOSTS, settings.X_API_URL))
             client.create_tweet(text=text, user_auth=False)
 
     started = time.perf_counter()

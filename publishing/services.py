@@ -40,16 +40,18 @@ LINK_WAIT = timedelta(minutes=5)
 # Audit ------------------------------------------------------------------------------------------
 
 
-def _log_entries(posts: Iterable[Post], action: str, *, user=None, data: dict | None = None) -> list[ModelLogEntry]:
+def _log_entries(
+    posts: Iterable[Post], action: str, *, user=None, data: dict | None = None, at: datetime | None = None
+) -> list[ModelLogEntry]:
     content_type = ContentType.objects.get_for_model(Post)
-    now = timezone.now()
+    at = at or timezone.now()
     return [
         ModelLogEntry(
             content_type=content_type,
             label=str(post.pk),
             action=action,
             object_id=str(post.pk),
-            timestamp=now,
+            timestamp=at,
             user=user,
             data={"by": user.get_username() if user else PUBLISHER, **(data or {})},
         )
@@ -61,8 +63,11 @@ def audit(posts: Iterable[Post], action: str, *, user=None, **data) -> None:
     ModelLogEntry.objects.bulk_create(_log_entries(posts, action, user=user, data=data))
 
 
-def transition(post: Post, to: str, *, from_states: Iterable[str], user=None, **fields) -> bool:
-    """Move a post if, and only if, it is still in one of `from_states`."""
+def transition(
+    post: Post, to: str, *, from_states: Iterable[str], user=None, logged_before: Iterable[ModelLogEntry] = (), **fields
+) -> bool:
+    """Move a post if, and only if, it is still in one of `from_states`. `logged_before`: the entries of
+    earlier changes whose record waited for this one (a claim's, written with the answer; see post_publish)."""
     updated = Post.objects.filter(pk=post.pk, state__in=list(from_states)).update(
         state=to, updated_at=timezone.now(), **fields
     )
@@ -70,8 +75,13 @@ def transition(post: Post, to: str, *, from_states: Iterable[str], user=None, **
         for name, value in fields.items():
             setattr(post, name, value)
         post.state = to
-        audit([post], f"chancery.post.{to}", user=user, reason=fields.get("reason", ""))
+        entries = _log_entries([post], f"chancery.post.{to}", user=user, data={"reason": fields.get("reason", "")})
+        ModelLogEntry.objects.bulk_create([*logged_before, *entries])
     return bool(updated)
+
+
+def _sending_entries(post: Post, *, claimed_at: datetime) -> list[ModelLogEntry]:
+    return _log_entries([post], f"chancery.post.{State.SENDING}", data={"reason": ""}, at=claimed_at)
 
 
 # Holds ------------------------------------------------------------------------------------------
@@ -341,11 +351,16 @@ def _backoff(attempt: int) -> timedelta:
 
 
 def post_publish(*, post_id: int) -> str:
-    """Claim (short transaction) → call the network (no transaction) → record the answer (one commit)."""
+    """Claim (short transaction) → call the network (no transaction) → record the answer (one commit).
+
+    The claim's own audit entry is written with the answer, at the claim's time, in the same commit: one
+    statement less per post. A worker that dies mid-call leaves the post `sending`, and the sweeper writes
+    that entry and the attempt when it takes the post over."""
     claimed = _post_claim(post_id)
     if isinstance(claimed, str):
         return claimed
-    post, started_at = claimed, timezone.now()
+    post = claimed
+    claimed_at = post.updated_at
     account = post.account
     if (
         account.network == SocialAccount.Network.X
@@ -359,24 +374,26 @@ def post_publish(*, post_id: int) -> str:
         channel = channel_for_account(account)
     except CredentialsUnreadable as error:
         with transaction.atomic():
-            state = _record_failure(post, AuthExpired(str(error)), started_at=started_at)
+            state = _record_failure(post, AuthExpired(str(error)), claimed_at=claimed_at)
         return state
     try:
         published = channel.publish(text=post.text, link=post.link if post.network == "facebook" else None)
     except ChannelError as error:
         with transaction.atomic():
             _usage_keep(account, channel)
-            state = _record_failure(post, error, started_at=started_at)
+            state = _record_failure(post, error, claimed_at=claimed_at)
         if state == State.UNCONFIRMED:
             return post_reconcile(post_id=post.pk, duplicate=isinstance(error, Duplicate))
         return state
     with transaction.atomic():
         _usage_keep(account, channel)
-        _attempt_record(post, PostAttempt.Outcome.PUBLISHED, published.external_id, started_at=started_at)
-        transition(
+        _record(
             post,
             State.PUBLISHED,
-            from_states=[State.SENDING, State.UNCONFIRMED],
+            PostAttempt.Outcome.PUBLISHED,
+            published.external_id,
+            claimed_at=claimed_at,
+            late_from=[State.UNCONFIRMED],
             external_id=published.external_id,
             external_url=published.url,
             published_at=timezone.now(),
@@ -403,8 +420,46 @@ def _post_claim(post_id: int) -> Post | str:
             to, fields = blocked
             transition(post, to, from_states=[State.QUEUED], **fields)
             return post.state
-        transition(post, State.SENDING, from_states=[State.QUEUED], attempts=post.attempts + 1)
+        # The row is locked: this update cannot miss. Its audit entry is written with the answer.
+        post.state, post.attempts, post.updated_at = State.SENDING, post.attempts + 1, timezone.now()
+        Post.objects.filter(pk=post.pk).update(state=post.state, attempts=post.attempts, updated_at=post.updated_at)
     return post
+
+
+def _record(
+    post: Post,
+    to: str,
+    outcome: str,
+    detail: str,
+    *,
+    claimed_at: datetime,
+    late_from: Iterable[str] = (),
+    **fields,
+) -> None:
+    """After the call, in one commit: the post's new state, its attempt and the audit entries of the claim and
+    of this change. Should the sweeper have taken the post for lost meanwhile, it has written the claim's
+    entry and the attempt: the network's answer replaces its guess at the attempt, and moves the post only
+    from `late_from`."""
+    attempt = PostAttempt(
+        post=post,
+        number=post.attempts,
+        started_at=claimed_at,
+        finished_at=timezone.now(),
+        outcome=outcome,
+        detail=detail[:2000],
+    )
+    claim = _sending_entries(post, claimed_at=claimed_at)
+    if transition(post, to, from_states=[State.SENDING], logged_before=claim, **fields):
+        PostAttempt.objects.bulk_create([attempt])
+        return
+    PostAttempt.objects.bulk_create(
+        [attempt],
+        update_conflicts=True,
+        unique_fields=["post", "number"],
+        update_fields=["outcome", "detail", "finished_at"],
+    )
+    if late_from:
+        transition(post, to, from_states=late_from, **fields)
 
 
 def _claim_blocker(post: Post) -> tuple[str, dict] | None:
@@ -452,25 +507,6 @@ def _usage_keep(account: SocialAccount, channel) -> None:
         SocialAccount.objects.filter(pk=account.pk).update(rate_limit=usage)
 
 
-def _attempt_record(post: Post, outcome: str, detail: str, *, started_at: datetime) -> None:
-    """The attempt the claim counted, with what the network said. Written once, when the answer is known; the
-    sweeper writes it for a worker that died mid-call, and a late answer from that worker still wins."""
-    attempt = PostAttempt(
-        post=post,
-        number=post.attempts,
-        started_at=started_at,
-        finished_at=timezone.now(),
-        outcome=outcome,
-        detail=detail[:2000],
-    )
-    PostAttempt.objects.bulk_create(
-        [attempt],
-        update_conflicts=True,
-        unique_fields=["post", "number"],
-        update_fields=["outcome", "detail", "finished_at"],
-    )
-
-
 # What each kind of error is called in the attempt log; the first that matches (UnknownOutcome is the rest).
 FAILURE_OUTCOMES = (
     (RateLimited, PostAttempt.Outcome.RATE_LIMITED),
@@ -482,46 +518,28 @@ FAILURE_OUTCOMES = (
 )
 
 
-def _record_failure(post: Post, error: ChannelError, *, started_at: datetime) -> str:
-    """Write the attempt with what went wrong, and move the post where that kind of error sends it."""
+def _record_failure(post: Post, error: ChannelError, *, claimed_at: datetime) -> str:
+    """Record the attempt with what went wrong, and move the post where that kind of error sends it."""
     detail = str(error)
     outcome = next(outcome for kind, outcome in FAILURE_OUTCOMES if isinstance(error, kind))
-    _attempt_record(post, outcome, detail, started_at=started_at)
     if isinstance(error, RateLimited):
         limits.account_pause(post.account_id, until=error.until)
-        jitter = timedelta(seconds=random.uniform(0, 5))
-        transition(post, State.SCHEDULED, from_states=[State.SENDING], due_at=error.until + jitter, reason=detail)
+        to, fields = State.SCHEDULED, {"due_at": error.until + timedelta(seconds=random.uniform(0, 5))}
     elif isinstance(error, AuthExpired):
         from embassies.services import account_mark_needs_reconnect
 
         account_mark_needs_reconnect(account=post.account, reason=detail)
-        transition(
-            post,
-            State.HELD,
-            from_states=[State.SENDING],
-            held_for="account",
-            reason=_("Held: the account needs reconnecting."),
-        )
+        to, fields = State.HELD, {"held_for": "account", "reason": _("Held: the account needs reconnecting.")}
     elif isinstance(error, Rejected):
-        transition(post, State.FAILED, from_states=[State.SENDING], reason=detail)
+        to, fields = State.FAILED, {}
+    elif isinstance(error, Transient) and post.attempts >= MAX_TRANSIENT_ATTEMPTS:
+        reason = _("Gave up after %(n)s attempts: %(error)s") % {"n": post.attempts, "error": detail}
+        to, fields = State.FAILED, {"reason": reason}
     elif isinstance(error, Transient):
-        if post.attempts >= MAX_TRANSIENT_ATTEMPTS:
-            transition(
-                post,
-                State.FAILED,
-                from_states=[State.SENDING],
-                reason=_("Gave up after %(n)s attempts: %(error)s") % {"n": post.attempts, "error": detail},
-            )
-        else:
-            transition(
-                post,
-                State.SCHEDULED,
-                from_states=[State.SENDING],
-                due_at=timezone.now() + _backoff(post.attempts),
-                reason=detail,
-            )
+        to, fields = State.SCHEDULED, {"due_at": timezone.now() + _backoff(post.attempts)}
     else:  # Duplicate or UnknownOutcome: the post may be on the network already
-        transition(post, State.UNCONFIRMED, from_states=[State.SENDING], reason=detail)
+        to, fields = State.UNCONFIRMED, {}
+    _record(post, to, outcome, detail, claimed_at=claimed_at, **{"reason": detail, **fields})
     return post.state
 
 
@@ -577,6 +595,7 @@ def posts_sweep(*, sending_after: timedelta | None = None, queued_after: timedel
             State.UNCONFIRMED,
             from_states=[State.SENDING],
             reason=_("The worker stopped while sending: checking the network."),
+            logged_before=_sending_entries(post, claimed_at=claimed_at),
         ):
             # The attempt the dead worker never recorded (should it answer after all, its answer wins).
             lost = PostAttempt(

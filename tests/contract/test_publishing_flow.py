@@ -5,16 +5,18 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from wagtail.models import ModelLogEntry
 
 from embassies.models import SocialAccount
 from portal.models import StoryPage
 from publishing import services
 from publishing.channels.textlength import weighted_length
 from publishing.models import Distribution, Hold, Post, PostAttempt
-from tests.factories import embassy_make, portal_tree_build
+from tests.factories import UserFactory, embassy_make, portal_tree_build
 
 State = Post.State
 
@@ -110,6 +112,32 @@ def test_approved_posts_are_sent_exactly_once_with_their_marker(world, sandbox):
         assert post.marker in remote[0]["text"]
         assert post.attempt_log.get().outcome == PostAttempt.Outcome.PUBLISHED
     assert story.distributions.get().posts.count() == 6
+
+
+def post_history(post: Post) -> list[tuple[str, str]]:
+    entries = ModelLogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Post), object_id=str(post.pk)
+    ).order_by("timestamp", "pk")
+    return [(entry.action.removeprefix("chancery.post."), entry.data["by"]) for entry in entries]
+
+
+def test_every_state_change_is_in_the_audit_log_with_who_made_it(world, sandbox):
+    tree, _ = world
+    publish_story(tree)
+    post = Post.objects.filter(network="x").first()
+    officer = UserFactory(username="officer")
+    services.post_approve(post=post, user=officer)
+    send_all()
+    post.refresh_from_db()
+    assert post_history(post) == [
+        ("proposed", "publisher"),
+        ("scheduled", "officer"),
+        ("queued", "publisher"),
+        ("sending", "publisher"),
+        ("published", "publisher"),
+    ]
+    sending = ModelLogEntry.objects.get(object_id=str(post.pk), action="chancery.post.sending")
+    assert sending.timestamp == post.attempt_log.get().started_at
 
 
 def test_future_posts_wait_for_their_time(world):
@@ -249,6 +277,9 @@ def test_a_worker_lost_mid_call_is_swept_and_reconciled(world, sandbox):
     attempt = post.attempt_log.get()
     assert (attempt.number, attempt.outcome, attempt.started_at) == (1, PostAttempt.Outcome.UNKNOWN, claimed_at)
     assert attempt.detail == "worker lost mid-call"
+    assert [action for action, _by in post_history(post)][-2:] == ["unconfirmed", "published"]
+    sending = ModelLogEntry.objects.get(object_id=str(post.pk), action="chancery.post.sending")
+    assert sending.timestamp == claimed_at  # written by the sweeper, at the time of the dead worker's claim
 
 
 def test_planning_queries_do_not_grow_with_embassies(world, sandbox):

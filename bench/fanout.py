@@ -258,18 +258,17 @@ def run(args, sandbox_url: str, env: dict, processes: list) -> dict:
         total = distribution.posts.count()
 
         cpu_before = cpu_snapshot(processes)
-        started = time.perf_counter()
+        started, approved_at = time.perf_counter(), timezone.now()
         services.posts_approve(posts=distribution.posts.all(), user=None)
-        last_tick = 0.0
-        waiting = Post.objects.filter(distribution=distribution).exclude(state=Post.State.PUBLISHED)
-        while waiting.exists():
-            if time.perf_counter() - last_tick >= DISPATCH_TICK:
-                posts_dispatch_task.delay()
-                last_tick = time.perf_counter()
-            time.sleep(0.05)
+        posts = Post.objects.filter(distribution=distribution)
+        while posts.exclude(state=Post.State.PUBLISHED).exists():
+            posts_dispatch_task.delay()
+            time.sleep(DISPATCH_TICK)
             if time.perf_counter() - started > 900:
                 raise RuntimeError("Chancery did not publish every post within 15 minutes")
-        chancery_seconds = time.perf_counter() - started
+        # The last post's own record, not when this loop noticed it: polling only as often as the dispatcher
+        # ticks keeps the bench's queries off the cores it measures.
+        chancery_seconds = (max(posts.values_list("published_at", flat=True)) - approved_at).total_seconds()
         chancery_cpu = cpu_used(cpu_before, cpu_snapshot(processes))
 
         cpu_before = cpu_snapshot(processes)

@@ -1,0 +1,117 @@
+"""The publisher's two busiest writes as one PostgreSQL statement each: claiming a queued post and recording it sent.
+
+A fan-out sends hundreds of posts within a minute, and each would otherwise cost two transactions of four and five
+round trips, most of their CPU spent building the same SQL again. Only the common case comes here — a queued post
+that nothing holds back, and the answer of the worker that claimed it. Everything else (a hold in force, a post
+that must wait, a failure, an answer the sweeper overtook) and every other database take the ORM path in
+`services`, which decides the same way; `tests/integration/test_hotpath.py` holds the two to the same rows.
+
+The statements are built from the models' own table and column names, quoted by the database backend; every value
+travels as a parameter (hence the `noqa: S608` below).
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from functools import cache
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model
+from wagtail.models import Page
+
+from embassies.models import SocialAccount
+
+from .models import Hold, Post
+
+
+def available() -> bool:
+    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+
+
+@cache
+def _name(model: type[Model], field: str = "") -> str:
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    return quote(model._meta.get_field(field).column if field else model._meta.db_table)
+
+
+@cache
+def _claim_sql() -> str:
+    active_holds, params = Hold.objects.active().values("pk").query.sql_with_params()
+    assert not params  # the one definition of an active hold, compiled once
+    post_columns = ", ".join(f"p.{_name(Post, f.name)}" for f in Post._meta.concrete_fields)
+    account_columns = ", ".join(f"a.{_name(SocialAccount, f.name)}" for f in SocialAccount._meta.concrete_fields)
+    # Only the post's own row is updated and its state is tested on that row: should two workers race for it,
+    # PostgreSQL re-checks the state on the newer row version, and only one of them moves it.
+    return (
+        f"UPDATE {_name(Post)} AS p SET {_name(Post, 'state')} = %s, {_name(Post, 'attempts')} = "  # noqa: S608
+        f"p.{_name(Post, 'attempts')} + 1, {_name(Post, 'updated_at')} = %s "
+        f"FROM {_name(SocialAccount)} AS a, {_name(Page)} AS pg "
+        f"WHERE p.{_name(Post, 'id')} = %s AND p.{_name(Post, 'state')} = %s "
+        f"AND a.{_name(SocialAccount, 'id')} = p.{_name(Post, 'account')} AND a.{_name(SocialAccount, 'status')} = %s "
+        f"AND pg.{_name(Page, 'id')} = p.{_name(Post, 'page')} AND pg.{_name(Page, 'live')} "
+        f"AND NOT EXISTS ({active_holds}) "
+        f"RETURNING {post_columns}, {account_columns}"
+    )
+
+
+def _from_row(connection, model: type[Model], values: Iterable) -> Model:
+    """A model instance from raw column values, through the fields' own converters (JSON, for one)."""
+    fields = model._meta.concrete_fields
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        for converter in field.get_db_converters(connection):
+            value = converter(value, field, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+def post_claim_queued(post_id: int, *, now: datetime) -> Post | None:
+    """Move the post from queued to sending when no hold is in force, its account is connected and its page is
+    live; return it with its account. None when any of that is not so: the caller finds out which."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _claim_sql(),
+            [Post.State.SENDING, now, post_id, Post.State.QUEUED, SocialAccount.Status.CONNECTED],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(Post._meta.concrete_fields)
+    post = _from_row(connection, Post, row[:split])
+    post.account = _from_row(connection, SocialAccount, row[split:])
+    return post
+
+
+def _prepared(connection, model: type[Model], obj: Model) -> tuple[list[str], list]:
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    return (
+        [_name(model, f.name) for f in fields],
+        [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields],
+    )
+
+
+def post_move_and_record(post: Post, *, from_state: str, changes: dict, rows: Iterable[Model]) -> bool:
+    """In one statement: set `changes` on the post if it is still in `from_state`, and only then insert `rows`
+    (its attempt and audit entries). False, with nothing written, when the post was no longer there."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    sets, params = [], []
+    for name, value in changes.items():
+        field = Post._meta.get_field(name)
+        sets.append(f"{_name(Post, name)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    parts = [
+        f"moved AS (UPDATE {_name(Post)} SET {', '.join(sets)} "  # noqa: S608
+        f"WHERE {_name(Post, 'id')} = %s AND {_name(Post, 'state')} = %s RETURNING 1)"
+    ]
+    params += [post.pk, from_state]
+    for number, obj in enumerate(rows):
+        columns, values = _prepared(connection, type(obj), obj)
+        # INSERT … SELECT: each value takes its column's type, and nothing is inserted unless the post moved.
+        parts.append(
+            f"row{number} AS (INSERT INTO {_name(type(obj))} ({', '.join(columns)}) "  # noqa: S608
+            f"SELECT {', '.join(['%s'] * len(values))} FROM moved)"
+        )
+        params += values
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} SELECT count(*) FROM moved", params)  # noqa: S608
+        return cursor.fetchone()[0] == 1

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import requests
 
@@ -143,7 +144,20 @@ class ApiSession(requests.Session):
         self.timeout = timeout
         self.rewrite = rewrite or {}
         self.last_headers: dict[str, str] = {}
+        self._environment: dict[tuple[str, str], dict] = {}
         self.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        """The environment's proxies and CA bundle, read once per host: requests reads and decodes the whole of
+        `os.environ` twice on every call otherwise, a good share of a post's CPU. A changed proxy setting takes a
+        restart, as every other setting does."""
+        if proxies or stream is not None or verify is not None or cert is not None:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        host = urlsplit(url)[:2]
+        if host not in self._environment:
+            self._environment[host] = super().merge_environment_settings(url, {}, None, None, None)
+        settings = self._environment[host]
+        return {**settings, "proxies": dict(settings["proxies"])}
 
     def request(self, method, url, *args, **kwargs):
         self.last_headers = {}  # a failed call must not leave the previous answer's usage behind

@@ -65,3 +65,30 @@ def test_a_failed_call_leaves_no_usage_of_the_previous_one(cookie_server):
     with pytest.raises(requests.ConnectionError):
         session.get("http://127.0.0.1:9/unreachable")
     assert session.last_headers == {}
+
+
+def test_the_environment_proxies_are_read_once_per_host_and_still_honoured(monkeypatch):
+    from publishing.channels.base import ApiSession
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.ministry.example:3128")
+    monkeypatch.setenv("NO_PROXY", "sandbox.internal")
+    reads = []
+    original = requests.sessions.get_environ_proxies
+    monkeypatch.setattr(
+        requests.sessions, "get_environ_proxies", lambda *a, **k: reads.append(a[0]) or original(*a, **k)
+    )
+    session = ApiSession(timeout=5)
+
+    for _ in range(3):
+        merged = session.merge_environment_settings("https://graph.facebook.com/v25.0/me?x=1", {}, None, None, None)
+        assert merged["proxies"]["https"] == "http://proxy.ministry.example:3128"
+        merged["proxies"]["https"] = "changed by a caller"  # a caller's change stays its own
+    bypassed = session.merge_environment_settings("https://sandbox.internal/2/tweets", {}, None, None, None)
+    assert "https" not in bypassed["proxies"]
+    assert len(reads) == 2  # one per host
+
+    # A call that names its own proxies is merged afresh, as requests does.
+    own = session.merge_environment_settings(
+        "https://graph.facebook.com/", {"https": "http://other:1"}, None, None, None
+    )
+    assert own["proxies"]["https"] == "http://other:1"

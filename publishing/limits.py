@@ -13,22 +13,39 @@ from datetime import datetime, timedelta
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from redis.commands.core import Script
 
 # (posts, seconds) per account, kept under what the networks allow (X: 100 posts per 15 minutes per user).
 BUDGETS = {"x": (90, 15 * 60), "facebook": (200, 60 * 60)}
 PREFIX = "chancery:pacing"
 
-_clients: dict[str, redis.Redis] = {}
+# Atomic in Redis, one round trip: a paused account takes no slot, and a refused slot is not counted.
+_TAKE_SLOT = """
+local paused_until = tonumber(redis.call('GET', KEYS[1]) or '0')
+if paused_until > tonumber(ARGV[1]) then return {'paused', tostring(paused_until)} end
+local used = redis.call('INCR', KEYS[2])
+redis.call('EXPIREAT', KEYS[2], ARGV[3])
+if used > tonumber(ARGV[2]) then
+  redis.call('DECR', KEYS[2])
+  return {'full', tostring(used)}
+end
+return {'ok', tostring(used)}
+"""
+
+_clients: dict[str, tuple[redis.Redis, Script]] = {}
 _clients_lock = threading.Lock()
 
 
-def _redis() -> redis.Redis | None:
+def _redis() -> tuple[redis.Redis, Script] | None:
+    """The shared Redis client and its slot-taking script, or None where there is no Redis."""
     url = settings.REDIS_URL
     if not url:
         return None
     if url not in _clients:
         with _clients_lock:
-            _clients.setdefault(url, redis.Redis.from_url(url))
+            if url not in _clients:
+                client = redis.Redis.from_url(url)
+                _clients[url] = (client, client.register_script(_TAKE_SLOT))
     return _clients[url]
 
 
@@ -44,7 +61,8 @@ def account_pause(account_id: int, *, until: datetime) -> None:
     if seconds <= 0:
         return
     key = f"{PREFIX}:pause:{account_id}"
-    if client := _redis():
+    if found := _redis():
+        client, _ = found
         client.set(key, until.timestamp(), px=int(seconds * 1000) + 1000)
     else:
         cache.set(key, until.timestamp(), timeout=int(seconds) + 1)
@@ -54,15 +72,11 @@ def account_slot(account_id: int, network: str) -> timedelta | None:
     """None when the account may post now, and the post is counted; else how long to wait, and nothing is."""
     now = time.time()
     pause_key, count_key, limit, window_end = _keys(account_id, network, now)
-    if client := _redis():
-        pipe = client.pipeline(transaction=False)
-        pipe.get(pause_key)
-        pipe.incr(count_key)
-        pipe.expireat(count_key, window_end + 5)
-        paused_until, used, _ = pipe.execute()
-        paused_until = float(paused_until or 0)
-        if paused_until > now or used > limit:
-            client.decr(count_key)
+    if found := _redis():
+        _, take_slot = found
+        answer, value = take_slot(keys=[pause_key, count_key], args=[now, limit, window_end + 5])
+        paused_until = float(value) if answer == b"paused" else 0.0
+        used = limit + 1 if answer == b"full" else 0
     else:
         paused_until = float(cache.get(pause_key) or 0)
         used = 0

@@ -14,7 +14,7 @@ NOW = 1_800_000_000.0
 @pytest.fixture
 def redis_clock(monkeypatch):
     assert settings.REDIS_URL.startswith("redis://")
-    client = limits._redis()
+    client, _take_slot = limits._redis()
     for key in client.scan_iter(f"{limits.PREFIX}:*"):
         client.delete(key)
     now = [NOW]

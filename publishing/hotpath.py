@@ -53,15 +53,23 @@ def _claim_sql() -> str:
     )
 
 
-def _from_row(connection, model: type[Model], values: Iterable) -> Model:
-    """A model instance from raw column values, through the fields' own converters (JSON, for one)."""
+@cache
+def _loaded(model: type[Model]) -> tuple[list[str], list[tuple]]:
+    """The model's attribute names, and each column's converters (JSON, for one) with its field."""
+    connection = connections[DEFAULT_DB_ALIAS]
     fields = model._meta.concrete_fields
+    return [f.attname for f in fields], [(f, f.get_db_converters(connection)) for f in fields]
+
+
+def _from_row(connection, model: type[Model], values: Iterable) -> Model:
+    """A model instance from raw column values, as the ORM would load it."""
+    attnames, converters = _loaded(model)
     converted = []
-    for field, value in zip(fields, values, strict=True):
-        for converter in field.get_db_converters(connection):
+    for (field, field_converters), value in zip(converters, values, strict=True):
+        for converter in field_converters:
             value = converter(value, field, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+    return model.from_db(connection.alias, attnames, converted)
 
 
 def post_claim_queued(post_id: int, *, now: datetime) -> Post | None:
@@ -82,12 +90,14 @@ def post_claim_queued(post_id: int, *, now: datetime) -> Post | None:
     return post
 
 
-def _prepared(connection, model: type[Model], obj: Model) -> tuple[list[str], list]:
+@cache
+def _insert_sql(model: type[Model]) -> tuple[list, str]:
+    """The fields a row of `model` inserts, and the INSERT … SELECT that inserts it only when the post moved (each
+    value then takes its column's type)."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    return (
-        [_name(model, f.name) for f in fields],
-        [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields],
-    )
+    columns = ", ".join(_name(model, f.name) for f in fields)
+    values = ", ".join(["%s"] * len(fields))
+    return fields, f"INSERT INTO {_name(model)} ({columns}) SELECT {values} FROM moved"  # noqa: S608
 
 
 def post_move_and_record(post: Post, *, from_state: str, changes: dict, rows: Iterable[Model]) -> bool:
@@ -105,13 +115,9 @@ def post_move_and_record(post: Post, *, from_state: str, changes: dict, rows: It
     ]
     params += [post.pk, from_state]
     for number, obj in enumerate(rows):
-        columns, values = _prepared(connection, type(obj), obj)
-        # INSERT … SELECT: each value takes its column's type, and nothing is inserted unless the post moved.
-        parts.append(
-            f"row{number} AS (INSERT INTO {_name(type(obj))} ({', '.join(columns)}) "  # noqa: S608
-            f"SELECT {', '.join(['%s'] * len(values))} FROM moved)"
-        )
-        params += values
+        fields, insert = _insert_sql(type(obj))
+        parts.append(f"row{number} AS ({insert})")
+        params += [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {', '.join(parts)} SELECT count(*) FROM moved", params)  # noqa: S608
         return cursor.fetchone()[0] == 1

@@ -75,9 +75,13 @@ def transition(
         for name, value in fields.items():
             setattr(post, name, value)
         post.state = to
-        entries = _log_entries([post], f"chancery.post.{to}", user=user, data={"reason": fields.get("reason", "")})
-        ModelLogEntry.objects.bulk_create([*logged_before, *entries])
+        ModelLogEntry.objects.bulk_create([*logged_before, *_change_entries(post, to, fields, user=user)])
     return bool(updated)
+
+
+def _change_entries(post: Post, to: str, fields: dict, *, user=None) -> list[ModelLogEntry]:
+    """The audit entry of a post's move to `to`, with the reason among the changed fields."""
+    return _log_entries([post], f"chancery.post.{to}", user=user, data={"reason": fields.get("reason", "")})
 
 
 def _sending_entries(post: Post, *, claimed_at: datetime) -> list[ModelLogEntry]:
@@ -464,8 +468,7 @@ def _record(
     claim = _sending_entries(post, claimed_at=claimed_at)
     if hotpath.available():
         changes = {**fields, "state": to, "updated_at": timezone.now()}
-        entries = _log_entries([post], f"chancery.post.{to}", data={"reason": fields.get("reason", "")})
-        rows = [attempt, *claim, *entries]
+        rows = [attempt, *claim, *_change_entries(post, to, fields)]
         if hotpath.post_move_and_record(post, from_state=State.SENDING, changes=changes, rows=rows):
             for name, value in changes.items():
                 setattr(post, name, value)

@@ -55,8 +55,10 @@ def _claim_sql() -> str:
 
 
 def _cursor(connection):
-    """A cursor that binds its parameters on the server: psycopg then has PostgreSQL prepare each of these
-    statements once per connection (from its fifth run) instead of parsing and planning it for every post."""
+    """A cursor that binds its parameters on the server, so that PostgreSQL prepares each of these statements once
+    per connection instead of parsing and planning it again for every post. Django turns psycopg's preparing off
+    unless the database's OPTIONS set `prepare_threshold`; the settings set it to 0 (from the first run) for
+    PostgreSQL. The ORM's own cursors bind in the client and never prepare."""
     connection.ensure_connection()
     wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
     return wrap(psycopg.Cursor(connection.connection))

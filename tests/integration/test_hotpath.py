@@ -82,6 +82,18 @@ def test_one_statement_claim_and_record_write_what_the_orm_path_writes(queued, m
     assert len(orm_queries.captured_queries) > len(statements)
 
 
+def test_the_two_statements_are_prepared_once_per_connection(queued):
+    """Parsed and planned once per connection, not once per post: most of PostgreSQL's work per post otherwise."""
+    for post in queued[:2]:
+        assert services.post_publish(post_id=post.pk) == State.PUBLISHED
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%publishing_post%"])
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert len(prepared) == 2, prepared
+    assert any(s.startswith("UPDATE") and "RETURNING" in s for s in prepared)  # the claim
+    assert any(s.startswith("WITH moved AS (UPDATE") for s in prepared)  # the record
+
+
 @pytest.mark.parametrize("obstacle", ["hold", "account", "page", "not queued"])
 def test_anything_unusual_is_left_to_the_checked_claim(queued, obstacle):
     post = queued[0]

@@ -206,6 +206,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # kombu's Redis transport, keeping its client instead of building one per message (see portal.broker)
+    CELERY_BROKER_TRANSPORT = "portal.broker:Transport"
 # The cache carries per-account pacing between workers: Redis when there is one.
 REDIS_URL = os.environ.get("REDIS_URL") or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis://") else "")
 CACHES = {

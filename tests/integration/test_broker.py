@@ -1,0 +1,46 @@
+"""The Redis transport keeps one client per channel, and messages still go out, come in and are acknowledged."""
+
+from kombu import Exchange, Queue
+
+from portal import broker
+from portal.celery import app
+
+
+def test_the_app_uses_the_transport_that_keeps_its_client():
+    with app.connection_for_write() as connection:
+        assert isinstance(connection.transport, broker.Transport)
+
+
+def test_one_client_serves_publish_delivery_and_ack_until_the_pool_is_replaced():
+    queue = Queue("chancery.broker-test", Exchange("chancery.broker-test"), routing_key="chancery.broker-test")
+    with app.connection_for_write() as connection:
+        channel = connection.channel()
+        try:
+            queue(channel).declare()
+            queue(channel).purge()
+            with channel.conn_or_acquire() as first, channel.conn_or_acquire() as second:
+                assert first is second
+
+            producer = connection.Producer(channel)
+            for number in range(3):
+                producer.publish({"n": number}, exchange=queue.exchange, routing_key=queue.routing_key)
+            received, tags = [], []
+            for _ in range(3):
+                message = queue(channel).get(no_ack=False)
+                received.append(message.payload["n"])
+                tags.append(message.delivery_tag)
+                message.ack()
+            assert received == [0, 1, 2]
+            assert queue(channel).get() is None
+            with channel.conn_or_acquire() as after:
+                assert after is first
+                # delivery put each message in the unacked bookkeeping and its ack took it out again
+                assert after.hmget(channel.unacked_key, tags) == [None, None, None]
+
+            channel._disconnect_pools()  # as after a fork: a new pool, so a new client on it
+            with channel.conn_or_acquire() as renewed:
+                assert renewed is not first and renewed.connection_pool is channel.pool
+                assert renewed.ping()
+        finally:
+            queue(channel).delete()
+            channel.close()

@@ -148,6 +148,24 @@ def test_future_posts_wait_for_their_time(world):
     assert services.posts_dispatch(now=timezone.now() + timedelta(hours=1, seconds=1)) != []
 
 
+def test_dispatch_commits_and_sends_in_chunks(world, django_capture_on_commit_callbacks, monkeypatch):
+    """Each chunk is its own transaction, whose messages go as it commits: workers start on the first posts
+    while the rest are being claimed."""
+    tree, _ = world
+    publish_story(tree)
+    publish_story(tree, slug="other")
+    services.posts_approve(posts=Post.objects.all(), user=None)
+    sent = []
+    monkeypatch.setattr(services, "_enqueue", lambda task, queued: sent.append(queued))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        queued = services.posts_dispatch(chunk=5)
+    assert len(callbacks) == 3 and [len(chunk) for chunk in sent] == [5, 5, 2]
+    assert [pk for chunk in sent for pk, _network in chunk] == [pk for pk, _network in queued]
+    assert sorted(pk for pk, _network in queued) == sorted(Post.objects.values_list("pk", flat=True))
+    assert set(Post.objects.values_list("state", flat=True)) == {State.QUEUED}
+    assert services.posts_dispatch(chunk=5) == []
+
+
 def test_a_hold_stops_queued_posts_and_release_sends_them(world, sandbox):
     tree, embassies = world
     publish_story(tree)

@@ -1,5 +1,7 @@
 """The Redis transport keeps one client per channel, and messages still go out, come in and are acknowledged."""
 
+import base64
+
 from kombu import Exchange, Queue
 
 from portal import broker
@@ -44,3 +46,24 @@ def test_one_client_serves_publish_delivery_and_ack_until_the_pool_is_replaced()
         finally:
             queue(channel).delete()
             channel.close()
+
+
+def test_the_dispatcher_sends_each_post_its_message_on_its_network_queue():
+    """The dispatcher's batch: one message per post, in order, on `publish.<network>`, with the post's id."""
+    from kombu.utils.json import loads
+
+    from publishing import services
+    from publishing.tasks import post_publish_task
+
+    name = "publish.broker-test"
+    with app.connection_for_write() as connection:
+        client = connection.default_channel.client
+        client.delete(name)
+        try:
+            services._enqueue(post_publish_task, [(101, "broker-test"), (102, "broker-test"), (103, "broker-test")])
+            messages = [loads(raw) for raw in reversed(client.lrange(name, 0, -1))]
+            assert [m["headers"]["task"] for m in messages] == [post_publish_task.name] * 3
+            assert [loads(base64.b64decode(m["body"]))[0] for m in messages] == [[101], [102], [103]]
+            assert [m["properties"]["delivery_info"]["routing_key"] for m in messages] == [name] * 3
+        finally:
+            client.delete(name)

@@ -16,8 +16,8 @@ from functools import cache
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model
-from wagtail.models import Page
+from django.db.models import Model, QuerySet
+from wagtail.models import ModelLogEntry, Page
 
 from embassies.models import SocialAccount
 
@@ -133,3 +133,42 @@ def post_move_and_record(post: Post, *, from_state: str, changes: dict, rows: It
     with _cursor(connection) as cursor:
         cursor.execute(f"WITH {', '.join(parts)} SELECT count(*) FROM moved", params)  # noqa: S608
         return cursor.fetchone()[0] == 1
+
+
+@cache
+def _log_insert_sql() -> tuple[list, str]:
+    """The INSERT … SELECT writing one audit entry for each moved post: the post's id as the entry's label and
+    object id, every other value a parameter shared by all of them."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    per_post = {"label", "object_id"}
+    fields = [f for f in ModelLogEntry._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(_name(ModelLogEntry, f.name) for f in fields)
+    values = ", ".join("moved.id::text" if f.name in per_post else f"%s::{f.cast_db_type(connection)}" for f in fields)
+    shared = [f for f in fields if f.name not in per_post]
+    return shared, f"INSERT INTO {_name(ModelLogEntry)} ({columns}) SELECT {values} FROM moved"  # noqa: S608
+
+
+def posts_move_logged(picked: QuerySet, *, changes: dict, entry: ModelLogEntry) -> list[tuple[int, str]]:
+    """In one statement: lock the posts `picked` selects (a `select_for_update` queryset, run as it is: its
+    filters, order, slice and SKIP LOCKED), set `changes` on them and write each of them the audit `entry`
+    under its own id. Their (id, network), in due order. Inside a transaction, as `select_for_update` is."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    picked_sql, params = picked.values("pk").query.sql_with_params()
+    params, sets = list(params), []
+    for name, value in changes.items():
+        field = Post._meta.get_field(name)
+        sets.append(f"{_name(Post, name)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    shared, insert = _log_insert_sql()
+    params += [f.get_db_prep_save(f.pre_save(entry, add=True), connection) for f in shared]
+    post, pk = _name(Post), _name(Post, "id")
+    sql = (
+        f"WITH picked (id) AS ({picked_sql}), "  # noqa: S608
+        f"moved AS (UPDATE {post} AS p SET {', '.join(sets)} FROM picked WHERE p.{pk} = picked.id "
+        f"RETURNING p.{pk} AS id, p.{_name(Post, 'network')} AS network, p.{_name(Post, 'due_at')} AS due_at), "
+        f"logged AS ({insert}) "
+        f"SELECT id, network FROM moved ORDER BY due_at, id"
+    )
+    with _cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]

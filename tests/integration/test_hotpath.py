@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from embassies.models import SocialAccount
+from embassies.models import Embassy, SocialAccount
 from publishing import hotpath, services
 from publishing.models import Hold, Post, PostAttempt
-from tests.factories import embassy_make, portal_tree_build
+from tests.factories import UserFactory, embassy_make, portal_tree_build
 
 State = Post.State
 
@@ -89,9 +89,69 @@ def test_the_two_statements_are_prepared_once_per_connection(queued):
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%publishing_post%"])
         prepared = [row[0] for row in cursor.fetchall()]
-    assert len(prepared) == 2, prepared
-    assert any(s.startswith("UPDATE") and "RETURNING" in s for s in prepared)  # the claim
-    assert any(s.startswith("WITH moved AS (UPDATE") for s in prepared)  # the record
+    assert sum(s.startswith("UPDATE") and "RETURNING" in s for s in prepared) == 1, prepared  # the claim
+    assert sum(s.startswith("WITH moved AS (UPDATE") for s in prepared) == 1, prepared  # the record
+
+
+def test_approval_and_dispatch_in_one_statement_write_what_the_orm_writes(db, sandbox, monkeypatch):
+    tree = portal_tree_build(languages=("en",))
+    for slug, country in (("oslo", "NO"), ("lima", "PE")):
+        accounts_make(sandbox, embassy_make(slug, country, slug.title(), "UTC"))
+    editor = UserFactory(username="desk")
+    stories = {
+        path: tree.story_add(slug=f"story-{path}", texts={"en": (f"Story {path}", "Text.")})["en"]
+        for path in ("orm", "hot")
+    }
+    Hold.objects.create(scope=Hold.Scope.EMBASSY, embassy=Embassy.objects.get(slug="lima"), reason="Not now")
+
+    statements = {}
+    for path, story in stories.items():
+        monkeypatch.setattr(hotpath, "available", lambda path=path: path == "hot")
+        posts = Post.objects.filter(distribution__story=story)
+        with CaptureQueriesContext(connection) as approving:
+            assert services.posts_approve(posts=posts, user=editor) == 4
+        with CaptureQueriesContext(connection) as dispatching:
+            queued = services.posts_dispatch(chunk=1)
+        assert sorted(queued) == sorted(posts.filter(embassy__slug="oslo").values_list("pk", "network"))
+        statements[path] = tuple(
+            sum(not (q["sql"] or "").startswith(("SAVEPOINT", "RELEASE SAVEPOINT")) for q in captured.captured_queries)
+            for captured in (approving, dispatching)
+        )
+
+    def rows(story):
+        posts = Post.objects.filter(distribution__story=story).order_by("embassy__slug", "network")
+        entries = ModelLogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Post))
+        return [
+            (
+                post.embassy.slug,
+                post.network,
+                post.state,
+                post.approved_by_id,
+                post.due_at == post.approved_at,
+                [
+                    (e.action, e.data, e.user_id, e.label == str(post.pk))
+                    for e in entries.filter(object_id=str(post.pk)).order_by("timestamp", "pk")
+                ],
+            )
+            for post in posts
+        ]
+
+    hot = rows(stories["hot"])
+    assert hot == rows(stories["orm"])
+    assert hot[2] == (
+        "oslo",
+        "facebook",
+        State.QUEUED,
+        editor.pk,
+        True,
+        [
+            ("chancery.post.proposed", {"by": "publisher"}, None, True),
+            ("chancery.post.scheduled", {"by": "desk"}, editor.pk, True),
+            ("chancery.post.queued", {"by": "publisher"}, None, True),
+        ],
+    )
+    assert statements["hot"][0] == 1 and statements["hot"][0] < statements["orm"][0]  # approval: one statement
+    assert statements["hot"][1] < statements["orm"][1], statements  # dispatch: one a chunk
 
 
 @pytest.mark.parametrize("obstacle", ["hold", "account", "page", "not queued"])

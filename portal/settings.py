@@ -204,11 +204,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
-else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # kombu's Redis transport, keeping its client instead of building one per message (see portal.broker)
+    # kombu's Redis transport, keeping its client instead of building one per message (see portal.broker),
+    # without acknowledgement emulation: that costs two Redis transactions per message, and its one use,
+    # giving a dead worker's messages back, is the sweeper's (queued posts without a message are queued again
+    # after PUBLISHING_SWEEP_QUEUED_AFTER, where emulation would wait for its visibility timeout). A worker
+    # that stops normally still puts back the messages it had not started.
     CELERY_BROKER_TRANSPORT = "portal.broker:Transport"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
 # The cache carries per-account pacing between workers: Redis when there is one.
 REDIS_URL = os.environ.get("REDIS_URL") or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis://") else "")
 CACHES = {

@@ -45,7 +45,8 @@ class Post(models.Model):
 
     FINAL = {State.PUBLISHED, State.FAILED, State.SKIPPED, State.RECALLED}
 
-    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="posts")
+    # Its index would repeat the one of the (distribution, account) constraint below.
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="posts", db_index=False)
     account = models.ForeignKey("embassies.SocialAccount", on_delete=models.PROTECT, related_name="posts")
     embassy = models.ForeignKey("embassies.Embassy", on_delete=models.PROTECT, related_name="posts")
     network = models.CharField(max_length=10)
@@ -61,11 +62,11 @@ class Post(models.Model):
         related_name="+",
         help_text=_("The translation the link leads to: the post waits while it is not live."),
     )
-    marker = models.CharField(max_length=16, unique=True, default=new_marker)
-    state = models.CharField(max_length=12, choices=State.choices, default=State.PROPOSED, db_index=True)
-    due_at = models.DateTimeField(
-        null=True, blank=True, db_index=True, help_text=_("UTC; shown in the embassy's zone.")
-    )
+    # Unique by a constraint (see Meta), which unlike unique=True adds no LIKE index; state and due_at are
+    # indexed together by `post_due`. Every index here is written on each change of state, several per post.
+    marker = models.CharField(max_length=16, default=new_marker)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PROPOSED)
+    due_at = models.DateTimeField(null=True, blank=True, help_text=_("UTC; shown in the embassy's zone."))
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -84,6 +85,7 @@ class Post(models.Model):
         ordering = ["due_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["distribution", "account"], name="one_post_per_account_per_distribution"),
+            models.UniqueConstraint(fields=["marker"], name="post_marker_once"),
             models.UniqueConstraint(
                 fields=["network", "external_id"], condition=~Q(external_id=""), name="external_post_once"
             ),

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/chancery_bench"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/7"
-DISPATCH_TICK = 0.25  # seconds between dispatcher runs while the bench waits (beat runs it every 5 s)
+DISPATCH_TICK = 0.25  # seconds between dispatcher runs while posts are due (beat runs it every 5 s)
 
 
 def var_dir_of(env: dict) -> Path:
@@ -262,7 +262,10 @@ def run(args, sandbox_url: str, env: dict, processes: list) -> dict:
         services.posts_approve(posts=distribution.posts.all(), user=None)
         posts = Post.objects.filter(distribution=distribution)
         while posts.exclude(state=Post.State.PUBLISHED).exists():
-            posts_dispatch_task.delay()
+            # The bench stands in for beat, ticking faster, and only while a post of the round is due: a tick
+            # with nothing to dispatch is beat's cost, not the fan-out's.
+            if posts.filter(state=Post.State.SCHEDULED).exists():
+                posts_dispatch_task.delay()
             time.sleep(DISPATCH_TICK)
             if time.perf_counter() - started > 900:
                 raise RuntimeError("Chancery did not publish every post within 15 minutes")

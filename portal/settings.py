@@ -112,7 +112,7 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The ORM binds its parameters in the client and never prepares; the publisher's two busiest statements
+    # The ORM binds its parameters in the client and never prepares; the publisher's busiest statements
     # (publishing.hotpath) bind on the server and are prepared at their first run on each connection. Set
     # DATABASE_PREPARED_STATEMENTS=0 behind a transaction pooler that cannot keep prepared statements.
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (

@@ -1,10 +1,12 @@
-"""The publisher's two busiest writes as one PostgreSQL statement each: claiming a queued post and recording it sent.
+"""The publisher's busiest writes as one PostgreSQL statement each: claiming a queued post, recording it sent, and
+moving a set of posts with an audit entry each (approving them, queueing a dispatch chunk).
 
-A fan-out sends hundreds of posts within a minute, and each would otherwise cost two transactions of four and five
-round trips, most of their CPU spent building the same SQL again. Only the common case comes here — a queued post
-that nothing holds back, and the answer (whatever it says) of the worker that claimed it. Everything else (a hold
-in force, a post that must wait, an answer the sweeper overtook) and every other database take the ORM path in
-`services`, which decides the same way; `tests/integration/test_hotpath.py` holds the two to the same rows.
+A fan-out sends hundreds of posts within a minute, and each would otherwise cost transactions of four and five
+round trips, most of their CPU spent building the same SQL and model instances again. Only the common case comes
+here — a queued post that nothing holds back, and the answer (whatever it says) of the worker that claimed it.
+Everything else (a hold in force, a post that must wait, an answer the sweeper overtook) and every other database
+take the ORM path in `services`, which decides the same way; `tests/integration/test_hotpath.py` holds the two to
+the same rows.
 
 The statements are built from the models' own table and column names, quoted by the database backend; every value
 travels as a parameter (hence the `noqa: S608` below).
@@ -112,15 +114,20 @@ def _insert_sql(model: type[Model]) -> tuple[list, str]:
     return fields, f"INSERT INTO {_name(model)} ({columns}) SELECT {values} FROM moved"  # noqa: S608
 
 
+def _sets(connection, changes: dict) -> tuple[list[str], list]:
+    """The SET clauses of an UPDATE of posts, and their parameters as the fields prepare them."""
+    sets, params = [], []
+    for name, value in changes.items():
+        sets.append(f"{_name(Post, name)} = %s")
+        params.append(Post._meta.get_field(name).get_db_prep_save(value, connection))
+    return sets, params
+
+
 def post_move_and_record(post: Post, *, from_state: str, changes: dict, rows: Iterable[Model]) -> bool:
     """In one statement: set `changes` on the post if it is still in `from_state`, and only then insert `rows`
     (its attempt and audit entries). False, with nothing written, when the post was no longer there."""
     connection = connections[DEFAULT_DB_ALIAS]
-    sets, params = [], []
-    for name, value in changes.items():
-        field = Post._meta.get_field(name)
-        sets.append(f"{_name(Post, name)} = %s")
-        params.append(field.get_db_prep_save(value, connection))
+    sets, params = _sets(connection, changes)
     parts = [
         f"moved AS (UPDATE {_name(Post)} SET {', '.join(sets)} "  # noqa: S608
         f"WHERE {_name(Post, 'id')} = %s AND {_name(Post, 'state')} = %s RETURNING 1)"
@@ -154,11 +161,8 @@ def posts_move_logged(picked: QuerySet, *, changes: dict, entry: ModelLogEntry) 
     under its own id. Their (id, network), in due order. Inside a transaction, as `select_for_update` is."""
     connection = connections[DEFAULT_DB_ALIAS]
     picked_sql, params = picked.values("pk").query.sql_with_params()
-    params, sets = list(params), []
-    for name, value in changes.items():
-        field = Post._meta.get_field(name)
-        sets.append(f"{_name(Post, name)} = %s")
-        params.append(field.get_db_prep_save(value, connection))
+    sets, set_params = _sets(connection, changes)
+    params = [*params, *set_params]
     shared, insert = _log_insert_sql()
     params += [f.get_db_prep_save(f.pre_save(entry, add=True), connection) for f in shared]
     post, pk = _name(Post), _name(Post, "id")

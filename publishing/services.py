@@ -326,7 +326,7 @@ def _posts_move(picked: QuerySet, changes: dict, action: str, *, user=None) -> l
     """Set `changes` on the posts `picked` locks and write each its audit entry; their (id, network) in due
     order. One statement on PostgreSQL (see `hotpath`); inside a transaction."""
     if hotpath.available():
-        entry = _log_entries([Post(pk=0)], action, user=user)[0]
+        entry = _log_entries([Post(pk=0)], action, user=user)[0]  # the statement gives it each post's id
         return hotpath.posts_move_logged(picked, changes=changes, entry=entry)
     moved = list(picked.only("pk", "network"))
     Post.objects.filter(pk__in=[p.pk for p in moved]).update(**changes)

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -159,3 +160,27 @@ def wait_until(predicate, *, timeout: float = 30, interval: float = 0.2, message
 
     states = dict(Post.objects.values_list("state").annotate(n=Count("pk")))
     raise AssertionError(f"timed out after {timeout} s waiting for {message}; posts by state: {states}")
+
+
+def run_together(call, *, threads: int, timeout: float = 60) -> tuple[list, list]:
+    """Start `threads` threads that each make `call()` at the same moment, each on its own database connection
+    (closed as it ends); their results, and the errors they raised (a thread's error belongs to the test)."""
+    from django.db import connections
+
+    start, results, errors = threading.Barrier(threads), [], []
+
+    def run():
+        try:
+            start.wait()
+            results.append(call())
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=timeout)
+    return results, errors

@@ -1,14 +1,13 @@
 """X refresh tokens are single-use: workers refreshing at once spend the token once and keep the account."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from embassies.models import SocialAccount
 from embassies.services import account_refresh_x_token
 from tests.factories import baseline_ensure, embassy_make
+
+from .conftest import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,23 +25,7 @@ def test_concurrent_refreshes_spend_the_refresh_token_once(sandbox):
     account.credentials_set({"access_token": remote["access_token"], "refresh_token": remote["refresh_token"]})
     account.save()
 
-    start = threading.Barrier(6)
-    failures = []
-
-    def refresh():
-        try:
-            start.wait()
-            account_refresh_x_token(account_id=account.pk)
-        except Exception as error:  # surfaced below
-            failures.append(error)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=refresh) for _ in range(6)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
+    _results, failures = run_together(lambda: account_refresh_x_token(account_id=account.pk), threads=6)
 
     assert failures == []
     account.refresh_from_db()

@@ -1,12 +1,11 @@
 """On PostgreSQL the common claim and record are one statement each: they must write exactly what the ORM path
 writes, leave every exception to it, and let only one of two racing workers have a post."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
@@ -15,6 +14,8 @@ from embassies.models import Embassy, SocialAccount
 from publishing import hotpath, services
 from publishing.models import Hold, Post, PostAttempt
 from tests.factories import UserFactory, embassy_make, portal_tree_build
+
+from .conftest import run_together
 
 State = Post.State
 
@@ -187,22 +188,9 @@ def test_two_workers_racing_for_a_post_claim_it_once(sandbox):
     post_ids = list(posts.values_list("pk", flat=True))
 
     for post_id in post_ids:
-        start, claims, errors = threading.Barrier(2), [], []
-
-        def claim(post_id=post_id, start=start, claims=claims, errors=errors):
-            try:
-                start.wait()
-                claims.append(hotpath.post_claim_queued(post_id, now=timezone.now()))
-            except Exception as error:  # a thread's error belongs to the test
-                errors.append(error)
-            finally:
-                connections.close_all()
-
-        workers = [threading.Thread(target=claim) for _ in range(2)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
+        claims, errors = run_together(
+            lambda post_id=post_id: hotpath.post_claim_queued(post_id, now=timezone.now()), threads=2
+        )
         assert not errors
         assert sum(claimed is not None for claimed in claims) == 1
     assert set(Post.objects.filter(pk__in=post_ids).values_list("state", "attempts")) == {(State.SENDING, 1)}

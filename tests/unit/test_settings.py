@@ -83,3 +83,17 @@ def test_embedded_defaults_are_sqlite_and_a_filesystem_broker(tmp_path):
     assert out.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"], out.stderr
     assert (tmp_path / "broker" / "queue").is_dir()
     assert settings.LANGUAGE_CODE == "en"
+
+
+def test_pacing_follows_a_redis_broker_with_or_without_tls(tmp_path):
+    script = "import django; from django.conf import settings; django.setup(); print(settings.REDIS_URL or '-')"
+    clean = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL"}}
+    seen = []
+    for broker in ("redis://cache.example:6379/1", "rediss://cache.example:6380/1?ssl_cert_reqs=required", ""):
+        env = {**clean, "DJANGO_SETTINGS_MODULE": "portal.settings", "DEBUG": "1", "CHANCERY_VAR_DIR": str(tmp_path)}
+        env.update({"CELERY_BROKER_URL": broker} if broker else {})
+        out = subprocess.run(
+            [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+        seen.append(out.stdout.strip() or out.stderr)
+    assert seen == ["redis://cache.example:6379/1", "rediss://cache.example:6380/1?ssl_cert_reqs=required", "-"]

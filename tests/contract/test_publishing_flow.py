@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 from wagtail.models import ModelLogEntry
 
 from embassies.models import SocialAccount
@@ -16,6 +17,7 @@ from portal.models import StoryPage
 from publishing import services
 from publishing.channels.textlength import weighted_length
 from publishing.models import Distribution, Hold, Post, PostAttempt
+from publishing.tasks import posts_dispatch_task
 from tests.factories import UserFactory, embassy_make, portal_tree_build
 
 State = Post.State
@@ -164,6 +166,51 @@ def test_dispatch_commits_and_sends_in_chunks(world, django_capture_on_commit_ca
     assert sorted(pk for pk, _network in queued) == sorted(Post.objects.values_list("pk", flat=True))
     assert set(Post.objects.values_list("state", flat=True)) == {State.QUEUED}
     assert services.posts_dispatch(chunk=5) == []
+
+
+@pytest.fixture
+def dispatch_requests(monkeypatch):
+    requested = []
+    monkeypatch.setattr(posts_dispatch_task, "apply_async", lambda **options: requested.append(options))
+    return requested
+
+
+def test_posts_approved_to_go_now_ask_for_a_dispatch_as_the_approval_commits(
+    world, django_capture_on_commit_callbacks, dispatch_requests
+):
+    tree, _ = world
+    publish_story(tree)
+    with django_capture_on_commit_callbacks(execute=True):
+        later = timezone.now() + timedelta(hours=1)
+        assert services.posts_approve(posts=Post.objects.filter(network="x"), user=None, due_at=later) == 3
+        services.post_approve(post=Post.objects.filter(network="x").first(), user=None, due_at=later)
+    assert dispatch_requests == []  # beat's tick at their time sends them
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert services.posts_approve(posts=Post.objects.filter(network="facebook"), user=None) == 3
+        assert dispatch_requests == []  # not before the approval commits
+    assert len(callbacks) == 1 and len(dispatch_requests) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_approve(post=Post.objects.filter(network="x").first(), user=None)
+        hold = services.hold_set(scope=Hold.Scope.ALL, reason="#NoHarm")
+        services.hold_release(hold=hold)
+    assert len(dispatch_requests) == 3  # the post approved for now, and the posts the release let go
+
+
+def test_an_unreachable_broker_does_not_undo_an_approval(
+    world, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    tree, _ = world
+    publish_story(tree)
+
+    def unreachable(**options):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(posts_dispatch_task, "apply_async", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.posts_approve(posts=Post.objects.all(), user=None) == 6
+    assert set(Post.objects.values_list("state", flat=True)) == {State.SCHEDULED}
+    assert "beat's next tick will dispatch" in caplog.text
+    assert len(services.posts_dispatch()) == 6
 
 
 def test_a_hold_stops_queued_posts_and_release_sends_them(world, sandbox):

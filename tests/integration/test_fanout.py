@@ -90,6 +90,14 @@ def test_one_story_reaches_100_accounts_exactly_once_in_the_right_language(worke
         assert post.fallback is False  # every embassy has a language with a live translation
 
 
+def test_posts_approved_to_go_now_leave_without_waiting_for_beat(worker, sandbox_server):
+    build(sandbox_server, count=5)
+    services.posts_approve(posts=Post.objects.all(), user=None)
+    # No tick: nothing here stands in for beat, so only the approval's own dispatch request can send them.
+    wait_until(all_settled(), timeout=20, interval=0.2, message="the approved posts to go without beat")
+    assert_exactly_once(sandbox_server)
+
+
 def test_faults_and_two_worker_crashes_leave_exactly_one_post_each(worker, sandbox_server):
     story = build(sandbox_server)
     x_accounts = list(SocialAccount.objects.filter(network="x").values_list("external_id", flat=True)[:6])

@@ -42,6 +42,8 @@ class Command(BaseCommand):
             approved = services.posts_approve(posts=distribution.posts.filter(state=State.PROPOSED), user=None)
             now = timezone.now()
             brought_forward = distribution.posts.filter(state=State.SCHEDULED, due_at__gt=now).update(due_at=now)
+            if brought_forward:
+                services.dispatch_soon()
             self.stdout.write(f"Approved {approved} posts to go now; {brought_forward} scheduled ones brought forward.")
         total = distribution.posts.count()
         self.stdout.write(f"“{source.title}”: {total} posts.")

@@ -17,7 +17,9 @@ def embassy_ids_of(user) -> set[int]:
 class EmbassyScopedPolicy(ModelPermissionPolicy):
     """Django model permissions for ministry users; for embassy staff, the `staff_actions` on their own embassy."""
 
-    staff_actions: frozenset[str] = frozenset({"view", "change"})
+    def __init__(self, model, *, staff_actions=("view", "change"), **kwargs):
+        super().__init__(model, **kwargs)
+        self.staff_actions = frozenset(staff_actions)
 
     def embassy_id_of(self, instance) -> int:
         return instance.pk if isinstance(instance, Embassy) else instance.embassy_id

@@ -8,7 +8,6 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 
@@ -48,25 +47,21 @@ class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
     pass
 
 
+# History and usage only read: whoever may view the object may read them (Wagtail asks for a right to change).
+READERS = ["add", "change", "delete", "view"]
+
+
 class ScopedHistoryView(ScopedObjectMixin, history.HistoryView):
-    pass
+    any_permission_required = READERS
 
 
 class ScopedUsageView(ScopedObjectMixin, usage.UsageView):
-    pass
+    permission_required = None
+    any_permission_required = READERS
 
 
 class ScopedCopyView(ScopedObjectMixin, generic.CopyView):
     pass
-
-
-class SocialAccountForm(WagtailAdminModelForm):
-    """Embassy staff may only pick their own embassies."""
-
-    def __init__(self, *args, for_user=None, **kwargs):
-        super().__init__(*args, for_user=for_user, **kwargs)
-        if for_user is not None and "embassy" in self.fields:
-            self.fields["embassy"].queryset = Embassy.objects.for_user(for_user)
 
 
 # Connect flows --------------------------------------------------------------------------------

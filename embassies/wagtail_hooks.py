@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -13,6 +13,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from . import views
 from .models import Embassy, SocialAccount
 from .permissions import EmbassyScopedPolicy, embassy_ids_of
+
+MINISTRY = "embassies.change_embassy"  # ministry users hold it; embassy staff change their embassy by membership
 
 
 class AccountsLinkColumn(Column):
@@ -63,13 +65,31 @@ class EmbassyViewSet(ScopedViewSet):
         "posting_languages",
         "hashtags",
     ]
+    # Embassy staff keep their own embassy's local knowledge up to date; what the ministry decides — who the
+    # embassy is, its region (which regional holds and targeting follow), whether it posts and whether its
+    # posts skip review — is left out of their form.
     panels = [
-        MultiFieldPanel([FieldPanel("name"), FieldPanel("names"), FieldPanel("slug")], heading=_("Name")),
-        FieldRowPanel([FieldPanel("country"), FieldPanel("city"), FieldPanel("region")]),
+        MultiFieldPanel(
+            [FieldPanel("name", permission=MINISTRY), FieldPanel("names"), FieldPanel("slug", permission=MINISTRY)],
+            heading=_("Name"),
+        ),
+        FieldRowPanel(
+            [
+                FieldPanel("country", permission=MINISTRY),
+                FieldPanel("city", permission=MINISTRY),
+                FieldPanel("region", permission=MINISTRY),
+            ]
+        ),
         FieldRowPanel([FieldPanel("time_zone"), FieldPanel("posting_languages")]),
         FieldPanel("hashtags"),
         FieldPanel("opted_out_topics"),
-        FieldRowPanel([FieldPanel("active"), FieldPanel("auto_approve"), FieldPanel("auto_approve_delay")]),
+        FieldRowPanel(
+            [
+                FieldPanel("active", permission=MINISTRY),
+                FieldPanel("auto_approve", permission=MINISTRY),
+                FieldPanel("auto_approve_delay", permission=MINISTRY),
+            ]
+        ),
     ]
 
     @property
@@ -99,14 +119,13 @@ class SocialAccountViewSet(ScopedViewSet):
         "connected_at",
         "checked_at",
     ]
-    edit_handler = ObjectList(
-        [FieldPanel(name) for name in ("embassy", "network", "external_id", "handle", "display_name", "status")],
-        base_form_class=views.SocialAccountForm,
-    )
+    panels = [FieldPanel(name) for name in ("embassy", "network", "external_id", "handle", "display_name", "status")]
 
     @property
     def permission_policy(self):
-        return EmbassyScopedPolicy(SocialAccount)
+        # Staff connect and reconnect their accounts through the connect flow, which checks what the network
+        # says; editing an account's page id or status by hand is for the ministry.
+        return EmbassyScopedPolicy(SocialAccount, staff_actions={"view"})
 
 
 class EmbassiesGroup(ViewSetGroup):

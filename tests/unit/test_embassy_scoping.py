@@ -65,10 +65,13 @@ class EmbassyScopingTests(TestCase):
             for view in OBJECT_VIEWS:
                 if view in {"edit", "inspect", "history", "usage"}:
                     self.assertEqual(self.get(user, f"embassies_embassy:{view}", own.pk).status_code, 200, view)
+                if view in {"inspect", "history", "usage"}:
                     self.assertEqual(self.get(user, f"embassies_account:{view}", own_account.pk).status_code, 200, view)
                 self.assertIn(self.get(user, f"embassies_embassy:{view}", foreign.pk).status_code, (403, 404), view)
+                # Staff may not edit or delete any account: those two are refused before the lookup (a redirect).
+                refused = (302, 403, 404) if view in {"edit", "delete"} else (403, 404)
                 self.assertIn(
-                    self.get(user, f"embassies_account:{view}", foreign_account.pk).status_code, (403, 404), view
+                    self.get(user, f"embassies_account:{view}", foreign_account.pk).status_code, refused, view
                 )
             self.assertEqual(self.get(user, "embassies_accounts", own.pk).status_code, 200)
             self.assertIn(self.get(user, "embassies_accounts", foreign.pk).status_code, (403, 404))
@@ -80,7 +83,7 @@ class EmbassyScopingTests(TestCase):
             reverse("embassies_account:edit", args=(self.oslo_fb.pk,)),
             {"embassy": self.paris.pk, "network": "facebook", "external_id": "999", "status": "disabled"},
         )
-        self.assertIn(response.status_code, (403, 404))
+        self.assertIn(response.status_code, (302, 403, 404))  # staff edit no account by hand
         response = self.client.post(reverse("embassies_embassy:delete", args=(self.oslo.pk,)))
         self.assertIn(response.status_code, (403, 404))
         response = self.client.post(reverse("embassies_connect_start", args=(self.oslo.pk, "facebook")))
@@ -89,14 +92,49 @@ class EmbassyScopingTests(TestCase):
         self.assertEqual((self.oslo_fb.external_id, self.oslo_fb.status), ("222", "connected"))
         self.assertTrue(Embassy.objects.filter(pk=self.oslo.pk).exists())
 
-    def test_staff_cannot_move_their_account_to_another_embassy(self):
-        self.client.force_login(self.anna)
+    def test_staff_cannot_edit_even_their_own_accounts_by_hand(self):
+        """Accounts change through the connect flow only: not a page id, a status or an embassy typed in."""
+        self.paris_fb.status = SocialAccount.Status.NEEDS_RECONNECT
+        self.paris_fb.save()
+        self.assertIn(self.get(self.anna, "embassies_account:edit", self.paris_fb.pk).status_code, (302, 403))
+        self.assertNotContains(self.get(self.anna, "embassies_account:index"), "/admin/embassies/account/edit/")
         self.client.post(
             reverse("embassies_account:edit", args=(self.paris_fb.pk,)),
-            {"embassy": self.oslo.pk, "network": "facebook", "external_id": "111", "status": "connected"},
+            {"embassy": self.oslo.pk, "network": "facebook", "external_id": "999", "status": "connected"},
         )
         self.paris_fb.refresh_from_db()
-        self.assertEqual(self.paris_fb.embassy, self.paris)
+        self.assertEqual(
+            (self.paris_fb.embassy, self.paris_fb.external_id, self.paris_fb.status),
+            (self.paris, "111", SocialAccount.Status.NEEDS_RECONNECT),
+        )
+
+    def test_staff_change_their_embassy_local_settings_and_not_what_the_ministry_decides(self):
+        ministry_fields = ("name", "slug", "country", "city", "region", "active", "auto_approve", "auto_approve_delay")
+        form = self.get(self.anna, "embassies_embassy:edit", self.paris.pk).context["form"]
+        self.assertEqual(set(form.fields), {"names", "time_zone", "posting_languages", "hashtags", "opted_out_topics"})
+        minister_form = self.get(self.minister, "embassies_embassy:edit", self.paris.pk).context["form"]
+        self.assertLessEqual(set(ministry_fields), set(minister_form.fields))
+        self.client.force_login(self.anna)
+        response = self.client.post(
+            reverse("embassies_embassy:edit", args=(self.paris.pk,)),
+            {
+                "names": '{"fr": "Ambassade à Paris"}',
+                "time_zone": "Europe/Paris",
+                "posting_languages": '["fr", "en"]',
+                "hashtags": "#FranceDiplo",
+                # Not in staff's form, and so not taken from what they post:
+                "region": "middle-east",
+                "auto_approve": "on",
+                "slug": "elsewhere",
+            },
+        )
+        self.assertEqual(response.status_code, 302, response.content[:2000])
+        self.paris.refresh_from_db()
+        self.assertEqual((self.paris.hashtags, self.paris.posting_languages), ("#FranceDiplo", ["fr", "en"]))
+        self.assertEqual(
+            (self.paris.region, self.paris.auto_approve, self.paris.slug, self.paris.active),
+            ("europe", False, "paris", True),
+        )
 
     def test_staff_cannot_add_or_delete_embassies(self):
         self.assertIn(self.get(self.anna, "embassies_embassy:add").status_code, (302, 403, 404))

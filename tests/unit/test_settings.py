@@ -72,28 +72,26 @@ def test_celery_is_configured_for_at_least_once_delivery_of_json_only():
     assert "portal.tasks.pages_publish_scheduled" in app.tasks
 
 
-def test_embedded_defaults_are_sqlite_and_a_filesystem_broker(tmp_path):
-    script = (
-        "import django, os; from django.conf import settings; django.setup();"
-        "print(settings.DATABASES['default']['ENGINE']); print(settings.CELERY_BROKER_URL)"
-    )
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
-    env = {**clean, "DJANGO_SETTINGS_MODULE": "portal.settings", "DEBUG": "1", "CHANCERY_VAR_DIR": str(tmp_path)}
+def settings_read(expression: str, tmp_path, *, unset=(), **env) -> str:
+    """`expression` over the settings a fresh process builds from this environment, less `unset`."""
+    script = f"import django; from django.conf import settings; django.setup(); print({expression})"
+    clean = {k: v for k, v in os.environ.items() if k not in {*unset, *env}}
+    env = {**clean, "DJANGO_SETTINGS_MODULE": "portal.settings", "DEBUG": "1", "CHANCERY_VAR_DIR": str(tmp_path), **env}
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert out.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"], out.stderr
+    return out.stdout.strip() or out.stderr
+
+
+def test_embedded_defaults_are_sqlite_and_a_filesystem_broker(tmp_path):
+    engine_and_broker = "settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL"
+    out = settings_read(engine_and_broker, tmp_path, unset={"DATABASE_URL", "CELERY_BROKER_URL"})
+    assert out == "django.db.backends.sqlite3 filesystem://", out
     assert (tmp_path / "broker" / "queue").is_dir()
     assert settings.LANGUAGE_CODE == "en"
 
 
 def test_pacing_follows_a_redis_broker_with_or_without_tls(tmp_path):
-    script = "import django; from django.conf import settings; django.setup(); print(settings.REDIS_URL or '-')"
-    clean = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL"}}
-    seen = []
-    for broker in ("redis://cache.example:6379/1", "rediss://cache.example:6380/1?ssl_cert_reqs=required", ""):
-        env = {**clean, "DJANGO_SETTINGS_MODULE": "portal.settings", "DEBUG": "1", "CHANCERY_VAR_DIR": str(tmp_path)}
-        env.update({"CELERY_BROKER_URL": broker} if broker else {})
-        out = subprocess.run(
-            [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-        )
-        seen.append(out.stdout.strip() or out.stderr)
-    assert seen == ["redis://cache.example:6379/1", "rediss://cache.example:6380/1?ssl_cert_reqs=required", "-"]
+    plain, tls = "redis://cache.example:6379/1", "rediss://cache.example:6380/1?ssl_cert_reqs=required"
+    read = "settings.REDIS_URL or '-'"
+    assert settings_read(read, tmp_path, unset={"REDIS_URL"}, CELERY_BROKER_URL=plain) == plain
+    assert settings_read(read, tmp_path, unset={"REDIS_URL"}, CELERY_BROKER_URL=tls) == tls
+    assert settings_read(read, tmp_path, unset={"REDIS_URL", "CELERY_BROKER_URL"}) == "-"

@@ -32,6 +32,10 @@ def validate_languages(value) -> None:
         )
 
 
+# The one permission that lets a ministry user see every embassy's queue, accounts and reach.
+EVERY_EMBASSY = "embassies.view_every_embassy"
+
+
 class Region(models.TextChoices):
     AFRICA = "africa", _("Africa")
     AMERICAS = "americas", _("Americas")
@@ -45,7 +49,7 @@ class EmbassyQuerySet(models.QuerySet):
         """The embassies a user may see: all for ministry users, their own for embassy staff."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_superuser or user.has_perm("embassies.change_embassy"):
+        if user.has_perm(EVERY_EMBASSY):
             return self
         return self.filter(memberships__user=user).distinct()
 
@@ -80,6 +84,7 @@ class Embassy(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = _("embassies")
+        permissions = [("view_every_embassy", _("Can see every embassy's posts, accounts and reach"))]
 
     def __str__(self) -> str:
         return self.name_in(get_language())

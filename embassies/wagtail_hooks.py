@@ -11,7 +11,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from . import views
-from .models import Embassy, SocialAccount
+from .models import EVERY_EMBASSY, Embassy, SocialAccount
 from .permissions import EmbassyScopedPolicy, embassy_ids_of
 
 MINISTRY = "embassies.change_embassy"  # ministry users hold it; embassy staff change their embassy by membership
@@ -158,7 +158,7 @@ def register_connect_urls():
 class AccountHealthMenuItem(MenuItem):
     def is_shown(self, request):
         user = request.user
-        return user.is_superuser or user.has_perm("embassies.change_socialaccount") or bool(embassy_ids_of(user))
+        return user.has_perm(EVERY_EMBASSY) or bool(embassy_ids_of(user))
 
 
 @hooks.register("register_admin_menu_item")

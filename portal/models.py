@@ -1,5 +1,6 @@
 """The portal's pages (home, story index, story), countries, and the second-eyes review task."""
 
+from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.utils.translation import get_language
@@ -9,9 +10,10 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
-from wagtail.models import AbstractGroupApprovalTask, Page
+from wagtail.models import AbstractGroupApprovalTask, Page, PagePermissionTester
 from wagtail.search import index
 
+from . import review
 from .blocks import StoryBodyBlock
 from .l10n import country_name
 
@@ -112,6 +114,15 @@ class StoryTopic(TaggedItemBase):
     content_object = ParentalKey("portal.StoryPage", on_delete=models.CASCADE, related_name="tagged_items")
 
 
+class StoryPermissionTester(PagePermissionTester):
+    """Nobody publishes a story straight from the editor, the listing, a bulk action, a copy or a translation:
+    the Publish buttons disappear and each of those paths is refused by Wagtail's own permission check. Stories
+    go live when a review finishes (portal.review) or by force-publish."""
+
+    def can_publish(self) -> bool:
+        return False
+
+
 class StoryPage(TranslatedPagesMixin, Page):
     standfirst = models.TextField(max_length=400, help_text=_("One or two sentences that open the story."))
     hero_image = models.ForeignKey(
@@ -187,6 +198,41 @@ class StoryPage(TranslatedPagesMixin, Page):
     def hashtag_list(self) -> list[str]:
         return [f"#{tag.lstrip('#')}" for tag in self.hashtags.split() if tag.lstrip("#")]
 
+    def permissions_for_user(self, user):
+        return StoryPermissionTester(user, self)
+
+    def save(self, *args, **kwargs):
+        # A new story (added, copied, aliased or translated) starts as a draft: publishing it is the only way live.
+        if self._state.adding:
+            self.live, self.has_unpublished_changes = False, True
+        return super().save(*args, **kwargs)
+
+    def publish(self, revision, user=None, *args, **kwargs):
+        review.story_publication_check(revision=revision, user=user)
+        return super().publish(revision, user, *args, **kwargs)
+
+
+class ForcedPublication(models.Model):
+    """A story published without review (force-publish): flagged until a second approver approves it."""
+
+    story = models.ForeignKey(StoryPage, on_delete=models.CASCADE, related_name="forced_publications")
+    revision = models.ForeignKey("wagtailcore.Revision", null=True, on_delete=models.SET_NULL, related_name="+")
+    forced_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    forced_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(max_length=review.REASON_MAX)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-forced_at"]
+        default_permissions: list[str] = []
+        permissions = [("force_publish", _("Can publish a story without review, giving a reason"))]
+
+    def __str__(self) -> str:
+        return f"{self.story} published without review"
+
 
 class SecondEyesApprovalTask(AbstractGroupApprovalTask):
     """Group approval in which nobody may approve a story they submitted themselves."""
@@ -196,13 +242,20 @@ class SecondEyesApprovalTask(AbstractGroupApprovalTask):
         return bool(state and state.requested_by_id == user.pk)
 
     def get_actions(self, obj, user):
-        if self._submitted_by(obj, user):
+        if self._submitted_by(obj, user) or self._last_edited_by(obj, user):
             return []
         return super().get_actions(obj, user)
 
+    def _last_edited_by(self, obj, user) -> bool:
+        revision = review.latest_revision(obj)
+        return bool(revision and revision.user_id == user.pk)
+
     def on_action(self, task_state, user, action_name, **kwargs):
-        if action_name == "approve" and task_state.workflow_state.requested_by_id == user.pk:
-            raise PermissionError("A story cannot be approved by the person who submitted it.")
+        workflow_state = task_state.workflow_state
+        if action_name == "approve" and (
+            workflow_state.requested_by_id == user.pk or self._last_edited_by(workflow_state.content_object, user)
+        ):
+            raise PermissionError("A story cannot be approved by the person who submitted or last edited it.")
         return super().on_action(task_state, user, action_name, **kwargs)
 
     def get_task_states_user_can_moderate(self, user, **kwargs):

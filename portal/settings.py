@@ -174,7 +174,9 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
-WAGTAIL_WORKFLOW_REQUIRE_APPROVAL_TO_PUBLISH = False
+# A finished review publishes through the second-eyes gate (portal.review), the one way a story goes live
+# apart from force-publish.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "portal.review.publish_reviewed_workflow_state"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "chancery@localhost")

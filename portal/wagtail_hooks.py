@@ -1,11 +1,113 @@
-"""Editorial rules in the admin: nobody publishes a story they submitted for review themselves."""
+"""Second eyes in the admin: stories go live through Ministry review; force-publish is visible until approved."""
 
-from django.core.exceptions import PermissionDenied
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.models import Permission
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
+from wagtail.admin.widgets import Button
+
+from . import admin_views as views
+from . import review
+from .models import StoryPage
 
 
 @hooks.register("before_publish_page")
-def forbid_publishing_own_submission(request, page):
-    state = page.current_workflow_state
-    if state and state.requested_by_id == request.user.pk and not request.user.is_superuser:
-        raise PermissionDenied("A story you submitted for review must be approved by someone else.")
+def keep_new_stories_for_review(request, page):
+    """The add page's Publish (its parent's permission decides whether it shows): the story is kept as a draft."""
+    if isinstance(page.specific, StoryPage):
+        messages.warning(
+            request,
+            _("“%(title)s” is saved as a draft. Stories go live after Ministry review: submit it for review.")
+            % {"title": page.title},
+        )
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    return None
+
+
+def _holds_stories(page) -> bool:
+    return isinstance(page.specific, StoryPage) or StoryPage.objects.descendant_of(page).exists()
+
+
+@hooks.register("before_copy_page")
+def keep_story_copies_for_review(request, page):
+    """A copy or alias of a story that would be live at once skips review: copies are drafts."""
+    ticked = forms.BooleanField(required=False).to_python
+    publishing = request.method == "POST" and (
+        ticked(request.POST.get("publish_copies")) or ticked(request.POST.get("alias"))
+    )
+    if publishing and _holds_stories(page):
+        messages.error(request, _("Copies of stories start as drafts and go live after review; untick publish."))
+        return redirect("wagtailadmin_pages:copy", page.pk)
+    return None
+
+
+@hooks.register("before_edit_page")
+def flag_story_published_without_review(request, page):
+    if request.method == "GET" and isinstance(page.specific, StoryPage) and (forced := review.story_unreviewed(page)):
+        messages.warning(request, views.unreviewed_message(forced))
+    return None
+
+
+@hooks.register("register_page_header_buttons")
+def force_publish_buttons(page, user, view_name=None, next_url=None):
+    if not isinstance(page.specific, StoryPage):
+        return
+    forced = review.story_unreviewed(page)
+    if forced and forced.forced_by_id != user.pk and review.story_approver(user, page):
+        yield Button(
+            _("Approve publication"),
+            reverse("portal_force_publish_approve", args=(forced.pk,)),
+            icon_name="tick",
+            priority=20,
+        )
+    if user.has_perm(review.FORCE_PUBLISH) and page.has_unpublished_changes:
+        yield Button(
+            _("Publish without review"),
+            reverse("portal_force_publish", args=(page.pk,)),
+            icon_name="warning",
+            priority=90,
+        )
+
+
+@hooks.register("register_admin_urls")
+def register_review_urls():
+    return [
+        path("stories/<int:page_id>/force-publish/", views.story_force_publish, name="portal_force_publish"),
+        path(
+            "stories/forced/<int:forced_id>/approve/",
+            views.story_force_publish_approve,
+            name="portal_force_publish_approve",
+        ),
+    ]
+
+
+@hooks.register("register_log_actions")
+def register_review_log_actions(actions):
+    actions.register_action(
+        "chancery.story.force_published", gettext_lazy("Published without review"), gettext_lazy("Force-published")
+    )
+    actions.register_action(
+        "chancery.story.approved_afterwards",
+        gettext_lazy("Publication approved"),
+        gettext_lazy("Approved after force-publish"),
+    )
+
+
+ROLE_PERMISSIONS = {
+    "portal": ["force_publish"],
+    "embassies": ["view_every_embassy"],
+    "publishing": ["review_post", "approve_sensitive_post", "recall_post", "set_hold", "release_hold", "read_reach"],
+}
+
+
+@hooks.register("register_permissions")
+def register_role_permissions():
+    """The roles' permissions, in the group editor where administrators grant them."""
+    query = Permission.objects.none()
+    for app_label, codenames in ROLE_PERMISSIONS.items():
+        query |= Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+    return query

@@ -21,6 +21,7 @@ class Distribution(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["story", "sequence"], name="one_distribution_per_story_sequence")
         ]
+        permissions = [("read_reach", _("Can read reach reports"))]
 
     def __str__(self) -> str:
         return f"{self.story.title} #{self.sequence}"
@@ -91,6 +92,11 @@ class Post(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["state", "due_at"], name="post_due")]
+        permissions = [
+            ("review_post", _("Can adapt, schedule, approve and skip posts of their embassies")),
+            ("approve_sensitive_post", _("Can approve posts of stories that concern the host country")),
+            ("recall_post", _("Can recall a story's posts from every account")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_network_display()} post for {self.embassy_id} ({self.state})"
@@ -159,6 +165,7 @@ class Hold(models.Model):
 
     class Meta:
         ordering = ["-set_at"]
+        permissions = [("set_hold", _("Can set a hold (#NoHarm)")), ("release_hold", _("Can release a hold"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(scope="all")

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from embassies.models import Embassy, Region
+from portal.admin_views import unreviewed_message
 from portal.models import StoryPage
+from portal.review import story_unreviewed
 
 from . import services
 from .channels.textlength import weighted_length
@@ -21,20 +23,29 @@ from .localize import FACEBOOK_LIMIT, X_LIMIT
 from .models import Distribution, Hold, Post
 
 State = Post.State
-LEADS = "Communications leads"
+REVIEW = "publishing.review_post"
+RECALL = "publishing.recall_post"
+SET_HOLD = "publishing.set_hold"
+RELEASE_HOLD = "publishing.release_hold"
+SEE_DISTRIBUTIONS = "publishing.view_distribution"
 
 
-def is_ministry(user) -> bool:
-    return user.is_superuser or user.groups.filter(name__in=[LEADS, "Ministry approvers"]).exists()
+def can_see_distributions(user) -> bool:
+    return user.has_perm(SEE_DISTRIBUTIONS)
 
 
 def can_hold(user) -> bool:
-    return user.is_superuser or user.groups.filter(name=LEADS).exists()
+    return user.has_perm(SET_HOLD) or user.has_perm(RELEASE_HOLD)
 
 
 def posts_for(user):
     """The posts a user may see: every post for ministry users, their embassies' for embassy staff."""
     return Post.objects.filter(embassy__in=Embassy.objects.for_user(user))
+
+
+def posts_reviewable_by(user):
+    """The posts a user may adapt, schedule, approve or skip: those they see, given the right to review."""
+    return posts_for(user) if user.has_perm(REVIEW) else Post.objects.none()
 
 
 def local_to_utc(value: str, embassy: Embassy) -> datetime:
@@ -80,13 +91,14 @@ def review_queue(request):
             "header_title": _("Review queue"),
             "embassies": Embassy.objects.for_user(request.user).order_by("name"),
             "embassy_id": embassy_id,
+            "can_review": request.user.has_perm(REVIEW),
         },
     )
 
 
 @require_POST
 def post_approve(request, post_id: int):
-    post = get_object_or_404(posts_for(request.user).select_related("embassy"), pk=post_id)
+    post = get_object_or_404(posts_reviewable_by(request.user).select_related("embassy"), pk=post_id)
     try:
         due = local_to_utc(request.POST["due_local"], post.embassy) if request.POST.get("due_local") else None
         services.post_approve(post=post, user=request.user, due_at=due, text=request.POST.get("text", post.text))
@@ -108,7 +120,7 @@ def post_approve(request, post_id: int):
 
 @require_POST
 def post_skip(request, post_id: int):
-    post = get_object_or_404(posts_for(request.user), pk=post_id)
+    post = get_object_or_404(posts_reviewable_by(request.user), pk=post_id)
     if services.post_skip(post=post, user=request.user):
         messages.success(request, _("Skipped."))
     return redirect(reverse("publishing_review_queue"))
@@ -117,7 +129,7 @@ def post_skip(request, post_id: int):
 @require_POST
 def posts_bulk_approve(request):
     ids = [int(pk) for pk in request.POST.getlist("post") if pk.isdigit()]
-    approved = services.posts_approve(posts=posts_for(request.user).filter(pk__in=ids), user=request.user)
+    approved = services.posts_approve(posts=posts_reviewable_by(request.user).filter(pk__in=ids), user=request.user)
     messages.success(request, _("Approved %(count)s posts to go now.") % {"count": approved})
     return redirect(reverse("publishing_review_queue"))
 
@@ -134,7 +146,7 @@ def text_length(request):
 
 
 def _ministry_only(request) -> None:
-    if not is_ministry(request.user):
+    if not can_see_distributions(request.user):
         raise PermissionDenied
 
 
@@ -151,10 +163,16 @@ def distribution_list(request):
 def distribution_detail(request, distribution_id: int):
     _ministry_only(request)
     distribution = get_object_or_404(Distribution.objects.select_related("story"), pk=distribution_id)
+    forced = story_unreviewed(distribution.story)
     return TemplateResponse(
         request,
         "publishing/distribution_detail.html",
-        {"distribution": distribution, "header_title": distribution.story.title, "states": State.choices},
+        {
+            "distribution": distribution,
+            "header_title": distribution.story.title,
+            "states": State.choices,
+            "unreviewed": unreviewed_message(forced) if forced else "",
+        },
     )
 
 
@@ -171,7 +189,7 @@ def distribution_progress(request, distribution_id: int):
 
 @require_POST
 def story_recall(request, distribution_id: int):
-    if not can_hold(request.user):
+    if not request.user.has_perm(RECALL):
         raise PermissionDenied
     distribution = get_object_or_404(Distribution, pk=distribution_id)
     try:
@@ -192,6 +210,8 @@ def holds(request):
     if not can_hold(request.user):
         raise PermissionDenied
     if request.method == "POST":
+        if not request.user.has_perm(SET_HOLD):
+            raise PermissionDenied
         scope = request.POST.get("scope", "")
         try:
             services.hold_set(
@@ -229,7 +249,7 @@ def holds(request):
 
 @require_POST
 def hold_release(request, hold_id: int):
-    if not can_hold(request.user):
+    if not request.user.has_perm(RELEASE_HOLD):
         raise PermissionDenied
     hold = get_object_or_404(Hold.objects.active(), pk=hold_id)
     if request.POST.get("confirm") != "yes":

@@ -53,25 +53,28 @@ class PublishingMenuItem(MenuItem):
 
 @hooks.register("register_admin_menu_item")
 def register_review_queue_menu_item():
+    from embassies.models import EVERY_EMBASSY
     from embassies.permissions import embassy_ids_of
-
-    from .views import is_ministry
 
     return PublishingMenuItem(
         _("Review queue"),
         reverse("publishing_review_queue"),
         icon_name="tasks",
         order=240,
-        shown_to=lambda user: is_ministry(user) or bool(embassy_ids_of(user)),
+        shown_to=lambda user: user.has_perm(EVERY_EMBASSY) or bool(embassy_ids_of(user)),
     )
 
 
 @hooks.register("register_admin_menu_item")
 def register_distributions_menu_item():
-    from .views import is_ministry
+    from .views import can_see_distributions
 
     return PublishingMenuItem(
-        _("Distributions"), reverse("publishing_distributions"), icon_name="upload", order=241, shown_to=is_ministry
+        _("Distributions"),
+        reverse("publishing_distributions"),
+        icon_name="upload",
+        order=241,
+        shown_to=can_see_distributions,
     )
 
 

@@ -105,6 +105,7 @@ def baseline_ensure() -> None:
     for migration in (
         "portal.migrations.0002_countries_groups_workflow",
         "embassies.migrations.0002_embassy_staff_group",
+        "publishing.migrations.0006_grant_roles",
     ):
         importlib.import_module(migration).seed(apps, None)
 

@@ -1,22 +1,46 @@
-"""The editorial rules: editors submit, approvers publish, nobody approves their own submission."""
+"""Second eyes: no story goes live without a second person's approval, by any path, but by force-publish."""
 
 from datetime import timedelta
 from unittest import mock
 
 from django.core.exceptions import PermissionDenied
-from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Workflow
 from wagtail.test.utils import WagtailPageTestCase
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
-from portal.models import StoryPage
+from portal.models import ForcedPublication, StoryPage
+from portal.review import review_passed
 from portal.tasks import pages_publish_scheduled
-from portal.wagtail_hooks import forbid_publishing_own_submission
+from publishing.models import Distribution
 from tests.factories import UserFactory, portal_tree_build
 
 
-class EditorialWorkflowTests(WagtailPageTestCase):
+def story_form(story: StoryPage, **changes) -> dict:
+    fields = {
+        "title": story.title,
+        "slug": story.slug,
+        "standfirst": story.standfirst,
+        "body": streamfield([]),
+        "hero_alt": "",
+        "hero_credit": "",
+        "social_text": "",
+        "hashtags": "",
+        "target": "all",
+        "target_regions": "[]",
+        "topics": "",
+        "seo_title": "",
+        "search_description": "",
+        "go_live_at": "",
+        "expire_at": "",
+        "comments": inline_formset([]),
+        **changes,
+    }
+    return nested_form_data(fields)
+
+
+class SecondEyesTests(WagtailPageTestCase):
     @classmethod
     def setUpTestData(cls):
         cls.tree = portal_tree_build(languages=("en",))
@@ -24,9 +48,13 @@ class EditorialWorkflowTests(WagtailPageTestCase):
         cls.approver = UserFactory(username="approver", groups=["Ministry approvers"])
         cls.other_approver = UserFactory(username="approver2", groups=["Ministry approvers"])
 
-    def draft_story(self, owner) -> StoryPage:
+    def draft_story(self, owner, slug: str = "") -> StoryPage:
         story = StoryPage(
-            title="Draft", slug=f"draft-{owner.username}", standfirst="Draft standfirst.", live=False, owner=owner
+            title="Draft",
+            slug=slug or f"draft-{owner.username}",
+            standfirst="Draft standfirst.",
+            live=False,
+            owner=owner,
         )
         self.tree.index.add_child(instance=story)
         story.save_revision(user=owner)
@@ -37,28 +65,28 @@ class EditorialWorkflowTests(WagtailPageTestCase):
         self.assertEqual(workflow, Workflow.objects.get(name="Ministry review"))
         return workflow.start(story, user)
 
-    def test_the_ministry_review_workflow_covers_every_story(self):
-        story = self.draft_story(self.editor)
-        self.assertEqual(story.get_workflow().name, "Ministry review")
+    def assert_not_live(self, story):
+        story.refresh_from_db()
+        self.assertFalse(story.live)
+        self.assertFalse(Distribution.objects.filter(story=story).exists())
 
-    def test_editor_can_edit_but_not_publish(self):
+    # The review itself -----------------------------------------------------------------------------
+
+    def test_editor_can_edit_but_no_one_publishes_a_story_directly(self):
         story = self.draft_story(self.editor)
-        permissions = story.permissions_for_user(self.editor)
-        self.assertTrue(permissions.can_edit())
-        self.assertFalse(permissions.can_publish())
-        self.assertTrue(story.permissions_for_user(self.approver).can_publish())
+        self.assertTrue(story.permissions_for_user(self.editor).can_edit())
+        self.assertFalse(story.permissions_for_user(self.editor).can_publish())
+        self.assertFalse(story.permissions_for_user(self.approver).can_publish())
 
     def test_editor_cannot_approve_their_submission_through_the_admin(self):
         story = self.draft_story(self.editor)
-        state = self.submit(story, self.editor)
-        task_state = state.current_task_state
+        task_state = self.submit(story, self.editor).current_task_state
         self.assertEqual(task_state.task.specific.get_actions(story, self.editor), [])
         self.client.force_login(self.editor)
         url = reverse("wagtailadmin_pages:workflow_action", args=(story.pk, "approve", task_state.pk))
         response = self.client.post(url, {})
         self.assertIn(response.status_code, (302, 403))
-        story.refresh_from_db()
-        self.assertFalse(story.live)
+        self.assert_not_live(story)
 
     def test_approver_cannot_approve_their_own_submission(self):
         story = self.draft_story(self.approver)
@@ -68,45 +96,182 @@ class EditorialWorkflowTests(WagtailPageTestCase):
         self.assertFalse(task.get_task_states_user_can_moderate(self.approver).exists())
         with self.assertRaises(PermissionError):
             task.on_action(state.current_task_state, self.approver, "approve")
-        story.refresh_from_db()
-        self.assertFalse(story.live)
+        self.assert_not_live(story)
 
-    def test_approver_cannot_bypass_review_by_publishing_their_own_submission(self):
-        story = self.draft_story(self.approver)
-        self.submit(story, self.approver)
-        request = RequestFactory().post("/")
-        request.user = self.approver
-        with self.assertRaises(PermissionDenied):
-            forbid_publishing_own_submission(request, story)
-        request.user = self.other_approver
-        self.assertIsNone(forbid_publishing_own_submission(request, story))
+    def test_approver_who_edits_during_review_cannot_approve_their_own_words(self):
+        story = self.draft_story(self.editor)
+        state = self.submit(story, self.editor)
+        story.standfirst = "Changed by the approver during review."
+        story.save_revision(user=self.approver)
+        task = state.current_task_state.task.specific
+        self.assertEqual(task.get_actions(story, self.approver), [])
+        with self.assertRaises(PermissionError):
+            task.on_action(state.current_task_state, self.approver, "approve")
+        self.assert_not_live(story)
 
     def test_another_approver_approves_and_the_story_goes_live(self):
         story = self.draft_story(self.editor)
-        state = self.submit(story, self.editor)
-        task_state = state.current_task_state
+        task_state = self.submit(story, self.editor).current_task_state
         self.assertIn(
             "approve", [name for name, _label, _modal in task_state.task.specific.get_actions(story, self.approver)]
         )
         self.client.force_login(self.approver)
         url = reverse("wagtailadmin_pages:workflow_action", args=(story.pk, "approve", task_state.pk))
-        response = self.client.post(url, {})
-        self.assertEqual(response.status_code, 302)
+        self.assertEqual(self.client.post(url, {}).status_code, 302)
         story.refresh_from_db()
         self.assertTrue(story.live)
         self.assertEqual(story.live_revision.user, self.editor)
 
-    def test_scheduled_story_goes_live_when_the_beat_task_runs(self):
+    # Every other path ------------------------------------------------------------------------------
+
+    def test_the_add_pages_publish_keeps_a_new_story_as_a_draft(self):
+        self.client.force_login(self.approver)
+        url = reverse("wagtailadmin_pages:add", args=("portal", "storypage", self.tree.index.pk))
+        data = story_form(StoryPage(title="Straight out", slug="straight-out", standfirst="No review."))
+        response = self.client.post(url, {**data, "action-publish": "action-publish"})
+        story = StoryPage.objects.get(slug="straight-out")
+        self.assertRedirects(response, reverse("wagtailadmin_pages:edit", args=(story.pk,)))
+        self.assert_not_live(story)
+
+    def test_the_edit_pages_publish_does_not_publish_a_story(self):
+        story = self.draft_story(self.approver)
+        self.client.force_login(self.approver)
+        url = reverse("wagtailadmin_pages:edit", args=(story.pk,))
+        self.client.post(url, {**story_form(story), "action-publish": "action-publish"})
+        self.assert_not_live(story)
+
+    def test_bulk_publish_skips_stories(self):
+        story = self.draft_story(self.approver)
+        self.client.force_login(self.approver)
+        url = reverse("wagtail_bulk_action", args=("wagtailcore", "page", "publish")) + f"?id={story.pk}"
+        self.client.post(url, {})
+        self.assert_not_live(story)
+
+    def test_copy_and_publish_of_a_story_is_refused(self):
+        story = self.draft_story(self.editor)
+        with review_passed():
+            story.get_latest_revision().publish()
+        self.client.force_login(self.approver)
+        response = self.client.post(
+            reverse("wagtailadmin_pages:copy", args=(story.pk,)),
+            {
+                "new_title": "Copied",
+                "new_slug": "copied",
+                "new_parent_page": str(self.tree.index.pk),
+                "copy_subpages": False,
+                "alias": False,
+                "publish_copies": True,
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        copies = StoryPage.objects.filter(slug="copied")
+        self.assertFalse(copies.filter(live=True).exists())
+
+    def test_scheduling_an_unreviewed_revision_never_takes_it_live(self):
+        story = self.draft_story(self.approver)
+        self.client.force_login(self.approver)
+        go_live = (timezone.now() + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+        url = reverse("wagtailadmin_pages:edit", args=(story.pk,))
+        self.client.post(url, {**story_form(story, go_live_at=go_live), "action-publish": "action-publish"})
+        with mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(hours=2)):
+            pages_publish_scheduled()
+        self.assert_not_live(story)
+
+    def test_revert_and_publish_does_not_publish_a_story(self):
+        story = self.draft_story(self.approver)
+        first = story.get_latest_revision()
+        story.standfirst = "Second draft."
+        story.save_revision(user=self.approver)
+        self.client.force_login(self.approver)
+        url = reverse("wagtailadmin_pages:revisions_revert", args=(story.pk, first.pk))
+        self.client.post(url, {**story_form(story), "action-publish": "action-publish"})
+        self.assert_not_live(story)
+
+    def test_a_revision_someone_wrote_is_not_published_without_review(self):
+        """Code paths that publish behind the admin's back (a translation's 'publish immediately') are refused."""
+        story = self.draft_story(self.editor)
+        with self.assertRaises(PermissionDenied):
+            story.get_latest_revision().publish()
+        with self.assertRaises(PermissionDenied):
+            story.get_latest_revision().publish(user=self.approver, skip_permission_checks=True)
+        self.assert_not_live(story)
+
+    def test_a_scheduled_story_approved_in_review_goes_live_when_due(self):
         story = self.draft_story(self.editor)
         story.go_live_at = timezone.now() + timedelta(hours=1)
-        story.save_revision(user=self.approver).publish(user=self.approver)
-        story.refresh_from_db()
-        self.assertFalse(story.live)
+        story.save_revision(user=self.editor)
+        task_state = self.submit(story, self.editor).current_task_state
+        task_state.task.specific.on_action(task_state, self.approver, "approve")
         pages_publish_scheduled()
         story.refresh_from_db()
         self.assertFalse(story.live)  # not yet due
-        an_hour_later = timezone.now() + timedelta(hours=1, seconds=1)
-        with mock.patch("django.utils.timezone.now", return_value=an_hour_later):
+        with mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(hours=1, seconds=1)):
             pages_publish_scheduled()
         story.refresh_from_db()
         self.assertTrue(story.live)
+
+
+class ForcePublishTests(WagtailPageTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.tree = portal_tree_build(languages=("en",))
+        cls.editor = UserFactory(username="editor", groups=["Ministry editors"])
+        cls.approver = UserFactory(username="approver", groups=["Ministry approvers"])
+        cls.other_approver = UserFactory(username="approver2", groups=["Ministry approvers"])
+
+    def setUp(self):
+        self.story = StoryPage(title="Urgent", slug="urgent", standfirst="Cannot wait.", live=False)
+        self.tree.index.add_child(instance=self.story)
+        self.story.save_revision(user=self.editor)
+
+    def force(self, user, reason="Evacuation notice: lives depend on it."):
+        self.client.force_login(user)
+        return self.client.post(reverse("portal_force_publish", args=(self.story.pk,)), {"reason": reason})
+
+    def test_force_publish_needs_the_permission(self):
+        self.assertRedirects(self.force(self.editor), reverse("wagtailadmin_home"))
+        self.story.refresh_from_db()
+        self.assertFalse(self.story.live)
+
+    def test_force_publish_needs_a_reason(self):
+        response = self.force(self.approver, reason="   ")
+        self.assertEqual(response.status_code, 200)
+        self.story.refresh_from_db()
+        self.assertFalse(self.story.live)
+
+    def test_force_published_story_stays_flagged_until_another_approver_approves(self):
+        self.assertEqual(self.force(self.approver).status_code, 302)
+        self.story.refresh_from_db()
+        self.assertTrue(self.story.live)
+        forced = ForcedPublication.objects.get(story=self.story)
+        self.assertEqual(forced.forced_by, self.approver)
+
+        edit = self.client.get(reverse("wagtailadmin_pages:edit", args=(self.story.pk,)))
+        self.assertContains(edit, "Published without review by approver")
+        distribution = Distribution.objects.get(story=self.story)
+        page = self.client.get(reverse("publishing_distribution", args=(distribution.pk,)))
+        self.assertContains(page, "Published without review by approver")
+
+        # The one who forced it cannot approve it (the admin answers a refusal with its dashboard).
+        approve = reverse("portal_force_publish_approve", args=(forced.pk,))
+        self.assertRedirects(self.client.post(approve), reverse("wagtailadmin_home"))
+        forced.refresh_from_db()
+        self.assertIsNone(forced.approved_at)
+
+        self.client.force_login(self.other_approver)
+        self.assertEqual(self.client.post(approve).status_code, 302)
+        forced.refresh_from_db()
+        self.assertEqual(forced.approved_by, self.other_approver)
+        edit = self.client.get(reverse("wagtailadmin_pages:edit", args=(self.story.pk,)))
+        self.assertNotContains(edit, "Published without review")
+        page = self.client.get(reverse("publishing_distribution", args=(distribution.pk,)))
+        self.assertNotContains(page, "Published without review")
+
+    def test_an_editor_cannot_approve_a_forced_publication(self):
+        self.force(self.approver)
+        forced = ForcedPublication.objects.get(story=self.story)
+        self.client.force_login(self.editor)
+        response = self.client.post(reverse("portal_force_publish_approve", args=(forced.pk,)))
+        self.assertRedirects(response, reverse("wagtailadmin_home"))
+        forced.refresh_from_db()
+        self.assertIsNone(forced.approved_at)

@@ -1,0 +1,54 @@
+"""Grants each ministry group the permissions of its role; code asks for permissions, never for group names."""
+
+from django.db import migrations
+
+ROLES = {
+    "Ministry approvers": [
+        ("portal", "forcedpublication", "force_publish"),
+        ("embassies", "embassy", "view_every_embassy"),
+        ("embassies", "embassy", "view_embassy"),
+        ("embassies", "socialaccount", "view_socialaccount"),
+        ("publishing", "distribution", "view_distribution"),
+        ("publishing", "distribution", "read_reach"),
+    ],
+    "Communications leads": [
+        ("embassies", "embassy", "view_every_embassy"),
+        ("embassies", "embassy", "view_embassy"),
+        ("embassies", "socialaccount", "view_socialaccount"),
+        ("publishing", "distribution", "view_distribution"),
+        ("publishing", "distribution", "read_reach"),
+        ("publishing", "hold", "set_hold"),
+        ("publishing", "hold", "release_hold"),
+        ("publishing", "post", "recall_post"),
+    ],
+    "Embassy staff": [
+        ("publishing", "post", "review_post"),
+        ("publishing", "distribution", "read_reach"),
+    ],
+}
+
+
+def seed(apps, schema_editor):
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    Permission = apps.get_model("auth", "Permission")
+    Group = apps.get_model("auth", "Group")
+    for group_name, grants in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        for app_label, model, codename in grants:
+            content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
+            permission, _ = Permission.objects.get_or_create(
+                content_type=content_type, codename=codename, defaults={"name": codename.replace("_", " ")}
+            )
+            group.permissions.add(permission)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("publishing", "0005_role_permissions"),
+        ("portal", "0004_forced_publication"),
+        ("embassies", "0003_role_permissions"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.widgets import Button
+from wagtail.permissions import page_permission_policy
 
 from . import admin_views as views
 from . import review
@@ -30,6 +31,14 @@ def keep_new_stories_for_review(request, page):
 
 def _holds_stories(page) -> bool:
     return isinstance(page.specific, StoryPage) or StoryPage.objects.descendant_of(page).exists()
+
+
+@hooks.register("construct_page_chooser_queryset")
+def hide_drafts_from_the_chooser(pages, request):
+    """Someone with no rights on pages (embassy staff) may link to what is public, and learns nothing of drafts."""
+    if page_permission_policy.user_has_any_permission(request.user, ["add", "change", "publish"]):
+        return pages
+    return pages.live().public()
 
 
 @hooks.register("before_copy_page")

@@ -54,6 +54,10 @@ def account_connect(
         account.connected_at = timezone.now()
         account.save()
         log(account, "chancery.account_connected", user=user)
+        # Posts that waited for this account go back to the schedule.
+        from publishing.services import account_posts_release
+
+        account_posts_release(account=account, user=user)
     return account
 
 

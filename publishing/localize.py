@@ -2,6 +2,7 @@
 Babel, the post template from the catalogs, hashtags, a tracked link with a reconciliation marker, fitted
 to the network's length rules without cutting a URL or a character in two."""
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +20,13 @@ X_LIMIT = 280
 ELLIPSIS = "…"
 ZERO_WIDTH_JOINERS = {"\u200d", "\ufe0f", "\ufe0e"}
 STAND_IN_URL = "https://example.org/"
+# Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) can make a post read other than it is
+# written; C0/C1 controls other than line breaks and tabs have no business in a post.
+INVISIBLE_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def text_strip_controls(text: str) -> str:
+    return INVISIBLE_CONTROLS.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -98,16 +106,19 @@ def compose(*, story, language: str, network: str, embassy, marker: str, request
     link = tracked_link(
         story.get_full_url(request), network=network, campaign=story.slug, content=embassy.slug, marker=marker
     )
-    hashtags = " ".join(dict.fromkeys([*story.hashtag_list(), *embassy.hashtags.split()]))
+    hashtags = text_strip_controls(" ".join(dict.fromkeys([*story.hashtag_list(), *embassy.hashtags.split()])))
     with translation.override(language):
         published = date_long(story.first_published_at or story.latest_revision_created_at, language)
-        headline = _("%(title)s (%(date)s)") % {"title": story.title, "date": published}
-    summary = story.social_text or story.standfirst
+        headline = _("%(title)s (%(date)s)") % {"title": text_strip_controls(story.title), "date": published}
+    summary = text_strip_controls(story.social_text or story.standfirst)
+    # Facebook shows the link as a card beside the text (and keeps it as the post's attachment); on X the link
+    # is part of the text and carries the marker there.
+    in_text = link if network == "x" else ""
     # Every embassy with the same hashtags gets the same fit: it is worked out once, beside a stand-in of the
     # link's weight, and checked against the real text.
-    text = _join(*_fit_beside(headline, summary, hashtags, network, _stand_in(link, network)), link)
+    text = _join(*_fit_beside(headline, summary, hashtags, network, _stand_in(link, network)), in_text)
     if _length(text, network) > _limit(network):
-        text = _join(*_fit(headline, summary, hashtags, link, network), link)
+        text = _join(*_fit(headline, summary, hashtags, link, network), in_text)
     return Composed(text=text, link=link)
 
 

@@ -73,6 +73,9 @@ class Post(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    checks = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Lookups of an unconfirmed post that could not reach the network; they back off.")
+    )
     external_id = models.CharField(max_length=100, blank=True)
     external_url = models.URLField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

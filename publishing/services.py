@@ -26,9 +26,9 @@ from portal.models import StoryPage
 from . import hotpath, limits
 from .channels import channel_for_account
 from .channels.base import AuthExpired, ChannelError, Duplicate, RateLimited, Rejected, Transient
-from .channels.textlength import weighted_length
-from .localize import FACEBOOK_LIMIT, X_LIMIT, compose, story_for_languages
+from .localize import compose, story_for_languages
 from .models import Distribution, Hold, Post, PostAttempt
+from .text import post_text_problems
 
 logger = logging.getLogger(__name__)
 State = Post.State
@@ -36,6 +36,7 @@ PUBLISHER = "publisher"
 MAX_TRANSIENT_ATTEMPTS = 8
 USAGE_WORTH_KEEPING = 50  # percent of the network's allowance
 LINK_WAIT = timedelta(minutes=5)
+CHECK_LEASE = timedelta(seconds=60)  # an unconfirmed post's lookup in flight; past it, the lookup is queued again
 
 
 # Audit ------------------------------------------------------------------------------------------
@@ -276,21 +277,14 @@ def posts_relocalize(*, story: StoryPage) -> int:
 # Review -----------------------------------------------------------------------------------------
 
 
-def post_text_validate(*, network: str, text: str) -> None:
-    if not text.strip():
-        raise ValidationError(_("The post is empty."))
-    if network == "x" and (length := weighted_length(text)) > X_LIMIT:
-        raise ValidationError(
-            _("This post is %(length)s characters as X counts them; the limit is %(limit)s.")
-            % {"length": length, "limit": X_LIMIT}
-        )
-    if network == "facebook" and len(text) > FACEBOOK_LIMIT:
-        raise ValidationError(_("Facebook posts can be at most %(limit)s characters.") % {"limit": FACEBOOK_LIMIT})
+def post_text_validate(*, network: str, text: str, link: str = "") -> None:
+    if problems := post_text_problems(network=network, text=text, link=link):
+        raise ValidationError(problems)
 
 
 def post_approve(*, post: Post, user, due_at: datetime | None = None, text: str | None = None) -> Post:
     if text is not None and text != post.text:
-        post_text_validate(network=post.network, text=text)
+        post_text_validate(network=post.network, text=text, link=post.link)
         Post.objects.filter(pk=post.pk, state__in=[State.PROPOSED, State.SCHEDULED]).update(text=text)
         post.text = text
     due = due_at or timezone.now()
@@ -358,6 +352,7 @@ def posts_dispatch(*, now: datetime | None = None, batch: int = 500, chunk: int 
 
     posts_hold_apply()
     now = now or timezone.now()
+    posts_unconfirmed_check(now=now)
     queued: list[tuple[int, str]] = []
     while len(queued) < batch:
         size = min(chunk, batch - len(queued))
@@ -628,8 +623,9 @@ def _record_failure(post: Post, error: ChannelError, *, claimed_at: datetime) ->
         to, fields = State.FAILED, {"reason": reason}
     elif isinstance(error, Transient):
         to, fields = State.SCHEDULED, {"due_at": timezone.now() + _backoff(post.attempts)}
-    else:  # Duplicate or UnknownOutcome: the post may be on the network already
-        to, fields = State.UNCONFIRMED, {}
+    else:  # Duplicate or UnknownOutcome: the post may be on the network already; it is looked up at once, and
+        # should that lookup fail, again within seconds (see posts_unconfirmed_check)
+        to, fields = State.UNCONFIRMED, {"due_at": timezone.now() + CHECK_LEASE, "checks": 0}
     _record(post, to, outcome, detail, claimed_at=claimed_at, **{"reason": detail, **fields})
     return post.state
 
@@ -641,9 +637,17 @@ def post_reconcile(*, post_id: int, duplicate: bool = False) -> str:
         return post.state
     try:
         found = channel_for_account(post.account).find_by_marker(post.marker)
-    except ChannelError as error:
-        logger.info("reconciliation of post %s postponed: %s", post.pk, error)
-        return post.state  # stays unconfirmed; the sweeper tries again
+    except (ChannelError, CredentialsUnreadable) as error:
+        checks = post.checks + 1
+        Post.objects.filter(pk=post.pk, state=State.UNCONFIRMED).update(
+            checks=checks,
+            due_at=timezone.now() + _check_backoff(checks),
+            reason=_("Could not look the post up on the network yet (%(error)s): trying again shortly.")
+            % {"error": error},
+            updated_at=timezone.now(),
+        )
+        logger.info("reconciliation of post %s postponed (try %s): %s", post.pk, checks, error)
+        return post.state
     if found:
         transition(
             post,
@@ -670,6 +674,30 @@ def post_reconcile(*, post_id: int, duplicate: bool = False) -> str:
             reason=_("Not found on the network after a lost answer: sending again."),
         )
     return post.state
+
+
+def _check_backoff(checks: int) -> timedelta:
+    """2, 4, 8, 16, then 30 seconds (with jitter) between lookups that could not reach the network."""
+    return timedelta(seconds=min(30, 2**checks) * random.uniform(0.75, 1.25))
+
+
+def posts_unconfirmed_check(*, now: datetime | None = None, batch: int = 500) -> list[tuple[int, str]]:
+    """Queue a lookup for each unconfirmed post whose next lookup is due; its next one is pushed past a lease, so a
+    lookup lost with its worker is tried again (and the sweeper remains behind this)."""
+    from .tasks import post_reconcile_task
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            Post.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(state=State.UNCONFIRMED, due_at__lte=now)
+            .order_by("due_at")
+            .values_list("pk", "network")[:batch]
+        )
+        if due:
+            Post.objects.filter(pk__in=[pk for pk, _network in due]).update(due_at=now + CHECK_LEASE)
+            transaction.on_commit(lambda: _enqueue(post_reconcile_task, due))
+    return due
 
 
 def posts_sweep(*, sending_after: timedelta | None = None, queued_after: timedelta | None = None) -> dict[str, int]:
@@ -707,13 +735,20 @@ def posts_sweep(*, sending_after: timedelta | None = None, queued_after: timedel
     return {"reconciled": reconciled, "requeued": requeued}
 
 
-def account_posts_release(*, account: SocialAccount) -> int:
-    """After reconnecting, the account's held posts go back to the schedule."""
-    posts = list(Post.objects.filter(account=account, state=State.HELD, held_for="account").only("pk"))
-    Post.objects.filter(pk__in=[p.pk for p in posts], state=State.HELD).update(
-        state=State.SCHEDULED, held_for="", reason="", updated_at=timezone.now()
-    )
-    audit(posts, "chancery.post.scheduled", reason="account reconnected")
+def account_posts_release(*, account: SocialAccount, user=None) -> int:
+    """After reconnecting, the account's held posts go back to the schedule; those already due leave at once."""
+    with transaction.atomic():
+        posts = list(
+            Post.objects.select_for_update(of=("self",))
+            .filter(account=account, state=State.HELD, held_for="account")
+            .only("pk")
+        )
+        Post.objects.filter(pk__in=[p.pk for p in posts], state=State.HELD).update(
+            state=State.SCHEDULED, held_for="", reason="", updated_at=timezone.now()
+        )
+        audit(posts, "chancery.post.scheduled", user=user, reason="account reconnected")
+        if posts:
+            dispatch_soon()
     return len(posts)
 
 

@@ -18,3 +18,8 @@ def post_publish_task(post_id: int) -> str:
 @shared_task(name="publishing.tasks.posts_sweep_task", ignore_result=True)
 def posts_sweep_task() -> dict:
     return services.posts_sweep()
+
+
+@shared_task(name="publishing.tasks.post_reconcile_task", ignore_result=True)
+def post_reconcile_task(post_id: int) -> str:
+    return services.post_reconcile(post_id=post_id)

@@ -21,6 +21,7 @@ from . import services
 from .channels.textlength import weighted_length
 from .localize import FACEBOOK_LIMIT, X_LIMIT
 from .models import Distribution, Hold, Post
+from .text import post_text_problems
 
 State = Post.State
 REVIEW = "publishing.review_post"
@@ -81,6 +82,7 @@ def review_queue(request):
         post.local_due = timezone.localtime(post.due_at or timezone.now(), post.embassy.zone)
         post.limit = X_LIMIT if post.network == "x" else FACEBOOK_LIMIT
         post.length = weighted_length(post.text) if post.network == "x" else len(post.text)
+        post.problems = post_text_problems(network=post.network, text=post.text, link=post.link)
     return TemplateResponse(
         request,
         "publishing/review_queue.html",
@@ -139,7 +141,8 @@ def text_length(request):
     text = request.GET.get("text", "")
     length = weighted_length(text) if network == "x" else len(text)
     limit = X_LIMIT if network == "x" else FACEBOOK_LIMIT
-    return JsonResponse({"length": length, "limit": limit, "fits": 0 < length <= limit})
+    problems = post_text_problems(network=network, text=text, link=request.GET.get("link", ""))
+    return JsonResponse({"length": length, "limit": limit, "fits": 0 < length <= limit, "problems": problems})
 
 
 # Distributions ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import facebook
 import requests
@@ -32,6 +33,8 @@ from .base import (
 POST_INSIGHTS = ("post_media_view", "post_total_media_view_unique", "post_clicks", "post_reactions_by_type_total")
 POST_FIELDS = "shares,comments.limit(0).summary(true),reactions.limit(0).summary(true)"
 MAX_BATCH = 50
+# A link post keeps its link as an attachment, whatever its message says: reconciliation looks there too.
+RECENT_POST_FIELDS = "id,message,created_time,permalink_url,attachments{unshimmed_url,url,target}"
 RATE_LIMIT_CODES = {4, 17, 32, 613, 80001}
 TRANSIENT_CODES = {1, 2}
 AUTH_CODES = {190, 102}
@@ -69,6 +72,22 @@ def graph_error(error: facebook.GraphAPIError, *, writing: bool) -> ChannelError
     if code in TRANSIENT_CODES:
         return UnknownOutcome(f"Facebook: {message}") if writing and code == 1 else Transient(f"Facebook: {message}")
     return Rejected(f"Facebook: {message}", code=str(code))
+
+
+def attachment_links(item: dict) -> tuple[str, ...]:
+    """The links a Graph post carries as attachments: the original URL and Facebook's redirect to it (which
+    holds the original, encoded, in its `u` parameter)."""
+    links: list[str] = []
+    attachments = item.get("attachments")
+    for attachment in attachments.get("data", []) if isinstance(attachments, dict) else []:
+        if not isinstance(attachment, dict):
+            continue
+        target = attachment.get("target") if isinstance(attachment.get("target"), dict) else {}
+        for url in (attachment.get("unshimmed_url"), attachment.get("url"), target.get("url")):
+            if isinstance(url, str) and url:
+                links.append(url)
+                links.extend(parse_qs(urlsplit(url).query).get("u", []))
+    return tuple(dict.fromkeys(links))
 
 
 def _timestamp(value: str | None) -> datetime | None:
@@ -145,9 +164,7 @@ class FacebookChannel(Channel):
 
     def recent_posts(self, *, limit: int = 100) -> Iterator[RemotePost]:
         answer = self._call(
-            lambda: self.graph.get_connections(
-                self.page_id, "posts", fields="id,message,created_time,permalink_url", limit=min(limit, 100)
-            )
+            lambda: self.graph.get_connections(self.page_id, "posts", fields=RECENT_POST_FIELDS, limit=min(limit, 100))
         )
         for item in answer.get("data", [])[:limit]:
             yield RemotePost(
@@ -155,6 +172,7 @@ class FacebookChannel(Channel):
                 text=item.get("message", ""),
                 created_at=_timestamp(item.get("created_time")),
                 url=item.get("permalink_url", ""),
+                links=attachment_links(item),
             )
 
     def metrics(self, external_ids: Iterable[str]) -> dict[str, Metrics]:

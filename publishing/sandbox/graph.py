@@ -305,7 +305,7 @@ class GraphApi:
             if not scheduled.isdigit() or not now + 600 <= int(scheduled) <= now + 30 * 86400:
                 raise error(100, "(#100) The specified scheduled publish time is invalid.")
             created_at = float(scheduled)
-        if message and self.store.post_duplicate(page_id, message, self.store.now() - 86400):
+        if message and self.store.post_duplicate(page_id, message, self.store.now() - 86400, link=link or ""):
             raise error(506, "(#506) Duplicate status message")
         post = self.store.post_create(
             account_id=page_id,
@@ -354,6 +354,8 @@ class GraphApi:
                 data["created_time"] = iso(post.created_at)
             elif base == "permalink_url":
                 data["permalink_url"] = self.permalink(post)
+            elif base == "attachments" and post.link:
+                data["attachments"] = self.attachments(post)
             elif base == "shares" and figures["shares"]:
                 data["shares"] = {"count": figures["shares"]}
             elif base in {"comments", "reactions"}:
@@ -388,6 +390,21 @@ class GraphApi:
         ]
         return Response.json(200, {"data": data, "paging": {"previous": "", "next": ""}})
 
+    def attachments(self, post) -> dict:
+        """A link post's card, as the Graph gives it: the link behind Facebook's redirect, and unshimmed."""
+        shim = f"https://l.facebook.com/l.php?{urlencode({'u': post.link, 'h': 'AT0sandbox'})}"
+        return {
+            "data": [
+                {
+                    "type": "share",
+                    "media_type": "link",
+                    "url": shim,
+                    "unshimmed_url": post.link,
+                    "target": {"url": shim},
+                }
+            ]
+        }
+
     def permalink(self, post) -> str:
         page_id, story_id = post.id.split("_", 1)
         return f"https://www.facebook.com/{page_id}/posts/{story_id}"
@@ -406,6 +423,8 @@ class GraphApi:
                 row["message"] = post.text
             if "permalink_url" in fields:
                 row["permalink_url"] = self.permalink(post)
+            if "attachments" in fields and post.link:
+                row["attachments"] = self.attachments(post)
             data.append(row)
         paging: dict = {"cursors": {"before": str(offset), "after": str(offset + len(window))}}
         if offset + limit < len(posts):

@@ -234,12 +234,15 @@ class Store:
         )
         return [Post(**{**dict(row), "deleted": bool(row["deleted"])}) for row in rows]
 
-    def post_duplicate(self, account_id: str, text: str, since: float) -> bool:
+    def post_duplicate(self, account_id: str, text: str, since: float, *, link: str = "") -> bool:
+        """The same text (and, for a Page, the same link card) posted on the account lately."""
         return bool(
             self._one(
-                "SELECT 1 FROM posts WHERE account_id = ? AND text = ? AND deleted = 0 AND created_at >= ?",
+                "SELECT 1 FROM posts WHERE account_id = ? AND text = ? AND link = ? AND deleted = 0"
+                " AND created_at >= ?",
                 account_id,
                 text,
+                link,
                 since,
             )
         )

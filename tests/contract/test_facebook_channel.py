@@ -158,3 +158,13 @@ def test_unreachable_network_is_transient(settings):
     channel = FacebookChannel(page_id="1", access_token="token-never-sent")
     with pytest.raises(Transient):
         channel.publish(text="Nobody home")
+
+
+def test_a_link_post_is_found_by_its_link_card_when_its_text_has_no_link(page):
+    _, channel = page
+    channel.publish(
+        text="A statement without its URL", link="https://news.example.org/en/s/?utm_source=facebook&m=c0ffee42"
+    )
+    found = channel.find_by_marker("c0ffee42")
+    assert found is not None and found.text == "A statement without its URL"
+    assert "https://news.example.org/en/s/?utm_source=facebook&m=c0ffee42" in found.links

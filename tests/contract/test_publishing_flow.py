@@ -2,6 +2,7 @@
 and every failure path of the state machine."""
 
 from datetime import timedelta
+from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,8 +14,11 @@ from kombu.exceptions import OperationalError
 from wagtail.models import ModelLogEntry
 
 from embassies.models import SocialAccount
+from embassies.services import account_connect, account_mark_needs_reconnect
 from portal.models import StoryPage
 from publishing import services
+from publishing.channels.base import Transient
+from publishing.channels.facebook import FacebookChannel
 from publishing.channels.textlength import weighted_length
 from publishing.models import Distribution, Hold, Post, PostAttempt
 from publishing.tasks import posts_dispatch_task
@@ -111,7 +115,8 @@ def test_approved_posts_are_sent_exactly_once_with_their_marker(world, sandbox):
     for post in posts:
         remote = sandbox.posts(post.account.external_id)
         assert [r["id"] for r in remote] == [post.external_id]
-        assert post.marker in remote[0]["text"]
+        # X carries the marker in its text, Facebook in the link card it shows beside the text.
+        assert post.marker in (remote[0]["text"] if post.network == "x" else remote[0]["link"])
         assert post.attempt_log.get().outcome == PostAttempt.Outcome.PUBLISHED
     assert story.distributions.get().posts.count() == 6
 
@@ -265,7 +270,8 @@ def test_the_claim_checks_every_kind_of_hold_again(world, sandbox, scope, covere
     assert set(held.values_list("pk", flat=True)) == set(expected.values_list("pk", flat=True))
     assert Post.objects.exclude(pk__in=expected).filter(state=State.PUBLISHED).count() == 12 - expected.count()
     for post in held.select_related("account"):
-        assert not any(post.marker in remote["text"] for remote in sandbox.posts(post.account.external_id))
+        remote_posts = sandbox.posts(post.account.external_id)
+        assert not any(post.marker in remote["text"] + remote["link"] for remote in remote_posts)
 
 
 def test_a_lost_answer_is_reconciled_not_resent(world, sandbox):
@@ -279,6 +285,70 @@ def test_a_lost_answer_is_reconciled_not_resent(world, sandbox):
     assert x_post.state == State.PUBLISHED
     assert len(sandbox.posts(x_post.account.external_id)) == 1
     assert [a.outcome for a in x_post.attempt_log.all()] == [PostAttempt.Outcome.UNKNOWN]
+
+
+def test_a_lost_facebook_answer_is_reconciled_by_the_link_card(world, sandbox):
+    """The Facebook text carries no URL: the marker is found in the post's link attachment, and the post is
+    recorded as published, not sent twice nor failed."""
+    tree, _ = world
+    publish_story(tree)
+    post = Post.objects.filter(network="facebook").first()
+    assert post.marker not in post.text
+    sandbox.faults(post.account.external_id, rates={"commit_then_drop": 1.0})
+    services.posts_approve(posts=[post], user=None)
+    send_all()
+    post.refresh_from_db()
+    remote = sandbox.posts(post.account.external_id)
+    assert post.state == State.PUBLISHED and [r["id"] for r in remote] == [post.external_id]
+    assert [a.outcome for a in post.attempt_log.all()] == [PostAttempt.Outcome.UNKNOWN]
+
+
+def test_a_lookup_that_cannot_reach_the_network_is_tried_again_within_seconds(world, sandbox):
+    tree, _ = world
+    publish_story(tree)
+    post = Post.objects.filter(network="facebook").first()
+    sandbox.faults(post.account.external_id, rates={"commit_then_drop": 1.0})
+    services.posts_approve(posts=[post], user=None)
+    with mock.patch.object(FacebookChannel, "find_by_marker", side_effect=Transient("Facebook: 500")):
+        send_all()
+    post.refresh_from_db()
+    assert (post.state, post.checks) == (State.UNCONFIRMED, 1)
+    wait = (post.due_at - timezone.now()).total_seconds()
+    assert 1 < wait < 3, wait  # seconds, not the sweeper's ten minutes
+    assert "trying again shortly" in post.reason
+    assert services.posts_unconfirmed_check() == []
+    later = timezone.now() + timedelta(seconds=3)
+    assert services.posts_unconfirmed_check(now=later) == [(post.pk, "facebook")]
+    assert services.posts_unconfirmed_check(now=later) == []  # leased: one lookup at a time
+    sandbox.faults(post.account.external_id)
+    assert services.post_reconcile(post_id=post.pk) == State.PUBLISHED
+    assert len(sandbox.posts(post.account.external_id)) == 1
+
+
+def test_posts_held_for_their_account_go_back_to_the_schedule_when_it_is_reconnected(world, sandbox):
+    tree, _ = world
+    publish_story(tree)
+    post = Post.objects.filter(network="facebook").select_related("account", "embassy").first()
+    account = post.account
+    account_mark_needs_reconnect(account=account, reason="Token revoked")
+    services.posts_approve(posts=[post], user=None)
+    send_all()
+    post.refresh_from_db()
+    assert (post.state, post.held_for) == (State.HELD, "account")
+    assert post.reason == "Held: the account needs reconnecting."  # what staff read in their queue
+    account_connect(
+        embassy=post.embassy,
+        network="facebook",
+        external_id=account.external_id,
+        credentials=account.credentials_get(),
+        display_name=account.display_name,
+    )
+    post.refresh_from_db()
+    assert (post.state, post.held_for, post.reason) == (State.SCHEDULED, "", "")
+    send_all()
+    post.refresh_from_db()
+    assert post.state == State.PUBLISHED
+    assert [r["id"] for r in sandbox.posts(account.external_id)] == [post.external_id]
 
 
 def test_transient_errors_retry_later_with_backoff(world, sandbox):

@@ -146,6 +146,15 @@ def _forget_pacing() -> None:
         client.delete(*keys)
 
 
+@pytest.fixture
+def worker(celery_worker):
+    """A worker started for this test: each test empties the database, and with it the content types
+    a running worker has cached."""
+    celery_worker.stop()
+    celery_worker.start()
+    return celery_worker
+
+
 def wait_until(predicate, *, timeout: float = 30, interval: float = 0.2, message: str = "condition", tick=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -67,11 +67,11 @@ class ReviewQueueTests(TestCase):
         post = self.posts["stockholm"]
         self.client.post(
             reverse("publishing_post_approve", args=(post.pk,)),
-            {"text": "Adapted for Sweden", "due_local": "2027-07-01T09:00"},
+            {"text": "Adapted for Sweden https://news.example.org/en/s/", "due_local": "2027-07-01T09:00"},
         )
         post.refresh_from_db()
         self.assertEqual(post.state, State.SCHEDULED)
-        self.assertEqual(post.text, "Adapted for Sweden")
+        self.assertEqual(post.text, "Adapted for Sweden https://news.example.org/en/s/")
         self.assertEqual(post.due_at, datetime(2027, 7, 1, 7, 0, tzinfo=UTC))  # CEST is UTC+2
         self.assertEqual(post.approved_by, self.astrid)
 
@@ -100,7 +100,41 @@ class ReviewQueueTests(TestCase):
         answer = self.client.get(
             reverse("publishing_text_length"), {"network": "x", "text": "café https://example.org 👩‍💻"}
         ).json()
-        self.assertEqual(answer, {"length": 31, "limit": 280, "fits": True})  # 4 + 1 + 23 (any URL) + 1 + 2 (emoji)
+        self.assertEqual(answer, {"length": 31, "limit": 280, "fits": True, "problems": []})  # 4+1+23 (URL)+1+2 (emoji)
+
+    def test_an_x_post_without_its_story_link_is_refused_and_the_editor_says_so(self):
+        post = self.posts["stockholm"]
+        response = self.client.post(
+            reverse("publishing_post_approve", args=(post.pk,)),
+            {"text": "Adapted, link removed", "due_local": "2027-07-01T09:00"},
+            follow=True,
+        )
+        self.assertContains(response, "Keep the story link in the post (https://news.example.org/en/s/)")
+        post.refresh_from_db()
+        self.assertEqual((post.state, post.text), (State.PROPOSED, "Hello from Stockholm"))
+        answer = self.client.get(
+            reverse("publishing_text_length"), {"network": "x", "text": "No link", "link": post.link}
+        ).json()
+        self.assertTrue(answer["fits"])
+        self.assertEqual(len(answer["problems"]), 1)
+        self.assertIn("Keep the story link", answer["problems"][0])
+
+    def test_bidi_override_characters_are_refused_with_what_to_remove(self):
+        post = self.posts["stockholm"]
+        response = self.client.post(
+            reverse("publishing_post_approve", args=(post.pk,)),
+            {"text": "Read \u202egnorw https://news.example.org/en/s/", "due_local": "2027-07-01T09:00"},
+            follow=True,
+        )
+        self.assertContains(response, "invisible control characters (U+202E)")
+        post.refresh_from_db()
+        self.assertEqual(post.state, State.PROPOSED)
+
+    def test_approve_is_disabled_with_the_reason_while_a_post_is_over_its_limit(self):
+        Post.objects.filter(pk=self.posts["stockholm"].pk).update(text="中" * 141 + " https://news.example.org/en/s/")
+        response = self.client.get(reverse("publishing_review_queue"))
+        self.assertContains(response, "the limit is 280")
+        self.assertContains(response, 'class="button button-primary" disabled')
 
     def test_bulk_approve_and_skip(self):
         post = self.posts["stockholm"]

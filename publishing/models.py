@@ -181,3 +181,26 @@ class Hold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()} hold: {self.reason[:60]}"
+
+
+class Recall(models.Model):
+    """A story's published posts deleted from every account, one task a post; what had not gone yet is withdrawn."""
+
+    story = models.ForeignKey("portal.StoryPage", on_delete=models.PROTECT, related_name="recalls")
+    reason = models.TextField(max_length=500)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    total = models.PositiveIntegerField(default=0, help_text=_("Published posts to delete."))
+    deleted = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0, help_text=_("Posts that had not gone yet, withdrawn."))
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        default_permissions: list[str] = []
+
+    def __str__(self) -> str:
+        return f"Recall of {self.story_id}: {self.deleted}/{self.total}"

@@ -318,13 +318,13 @@ def posts_approve(*, posts: Iterable[Post], user, due_at: datetime | None = None
     }
     with transaction.atomic():
         picked = Post.objects.select_for_update(of=("self",)).filter(pk__in=ids, state=State.PROPOSED)
-        approved = len(_posts_move(picked, changes, "chancery.post.scheduled", user=user))
+        approved = len(posts_move(picked, changes, "chancery.post.scheduled", user=user))
         if approved and changes["due_at"] <= now:
             dispatch_soon()
     return approved
 
 
-def _posts_move(picked: QuerySet, changes: dict, action: str, *, user=None) -> list[tuple[int, str]]:
+def posts_move(picked: QuerySet, changes: dict, action: str, *, user=None) -> list[tuple[int, str]]:
     """Set `changes` on the posts `picked` locks and write each its audit entry; their (id, network) in due
     order. One statement on PostgreSQL (see `hotpath`); inside a transaction."""
     if hotpath.available():
@@ -363,8 +363,8 @@ def posts_dispatch(*, now: datetime | None = None, batch: int = 500, chunk: int 
                 .exclude(hold_covering())
                 .order_by("due_at", "pk")
             )
-            these = _posts_move(due[:size], {"state": State.QUEUED, "updated_at": now}, "chancery.post.queued")
-            transaction.on_commit(lambda these=these: _enqueue(post_publish_task, these))
+            these = posts_move(due[:size], {"state": State.QUEUED, "updated_at": now}, "chancery.post.queued")
+            transaction.on_commit(lambda these=these: tasks_enqueue(post_publish_task, these))
         queued += these
         if len(these) < size:
             break
@@ -387,7 +387,7 @@ def _dispatch_request() -> None:
         logger.warning("Could not ask for a dispatch now (%s); beat's next tick will dispatch.", error)
 
 
-def _enqueue(task, queued: list[tuple[int, str]]) -> None:
+def tasks_enqueue(task, queued: list[tuple[int, str]], *, extra: tuple = ()) -> None:
     """One message per post on its network's queue, sent as one batch where the broker takes batches (Redis: one
     pipelined round trip instead of one per post). Each queue is declared once here rather than with each
     message. A batch lost to a broker failure leaves its posts `queued` without a message, and the sweeper
@@ -399,8 +399,9 @@ def _enqueue(task, queued: list[tuple[int, str]]) -> None:
         for queue in queues.values():
             producer.maybe_declare(queue)
         for pk, network in queued:
+            args = [pk, *extra]
             task.apply_async(
-                args=[pk], queue=queues[network], producer=producer, declare=[], argsrepr=f"[{pk}]", kwargsrepr="{}"
+                args=args, queue=queues[network], producer=producer, declare=[], argsrepr=repr(args), kwargsrepr="{}"
             )
 
 
@@ -696,7 +697,7 @@ def posts_unconfirmed_check(*, now: datetime | None = None, batch: int = 500) ->
         )
         if due:
             Post.objects.filter(pk__in=[pk for pk, _network in due]).update(due_at=now + CHECK_LEASE)
-            transaction.on_commit(lambda: _enqueue(post_reconcile_task, due))
+            transaction.on_commit(lambda: tasks_enqueue(post_reconcile_task, due))
     return due
 
 
@@ -752,28 +753,7 @@ def account_posts_release(*, account: SocialAccount, user=None) -> int:
     return len(posts)
 
 
-# Recall -----------------------------------------------------------------------------------------
-
-
-def story_recall(*, story: StoryPage, user, confirm: bool) -> dict[str, int]:
-    """Delete a story's published posts from every account; waiting posts are skipped."""
-    if not confirm:
-        raise ValidationError(_("Recalling a story deletes its posts from every account; confirm to go ahead."))
-    source = story_source(story)
-    posts = Post.objects.filter(distribution__story=source).select_related("account")
-    result = {"recalled": 0, "skipped": 0, "failed": 0}
-    for post in posts:
-        if post.state in {State.PROPOSED, State.SCHEDULED, State.HELD}:
-            result["skipped"] += post_skip(post=post, user=user)
-        elif post.state == State.PUBLISHED:
-            try:
-                channel_for_account(post.account).delete(post.external_id)
-            except ChannelError as error:
-                result["failed"] += 1
-                audit([post], "chancery.post.recall_failed", user=user, reason=str(error))
-                continue
-            result["recalled"] += transition(post, State.RECALLED, from_states=[State.PUBLISHED], user=user)
-    return result
+# Progress ---------------------------------------------------------------------------------------
 
 
 def distribution_progress(distribution: Distribution) -> dict[str, int]:

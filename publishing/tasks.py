@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import recall, services
 
 
 @shared_task(name="publishing.tasks.posts_dispatch_task", ignore_result=True)
@@ -23,3 +23,8 @@ def posts_sweep_task() -> dict:
 @shared_task(name="publishing.tasks.post_reconcile_task", ignore_result=True)
 def post_reconcile_task(post_id: int) -> str:
     return services.post_reconcile(post_id=post_id)
+
+
+@shared_task(name="publishing.tasks.post_recall_task", ignore_result=True)
+def post_recall_task(post_id: int, recall_id: int) -> str:
+    return recall.post_recall(post_id=post_id, recall_id=recall_id)

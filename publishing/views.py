@@ -17,10 +17,11 @@ from portal.admin_views import unreviewed_message
 from portal.models import StoryPage
 from portal.review import story_unreviewed
 
+from . import recall as recalls
 from . import services
 from .channels.textlength import weighted_length
 from .localize import FACEBOOK_LIMIT, X_LIMIT
-from .models import Distribution, Hold, Post
+from .models import Distribution, Hold, Post, Recall
 from .text import post_text_problems
 
 State = Post.State
@@ -175,6 +176,7 @@ def distribution_detail(request, distribution_id: int):
             "header_title": distribution.story.title,
             "states": State.choices,
             "unreviewed": unreviewed_message(forced) if forced else "",
+            "can_recall": request.user.has_perm(RECALL),
         },
     )
 
@@ -187,22 +189,44 @@ def distribution_progress(request, distribution_id: int):
         .order_by("embassy__name", "network")
         .values("embassy__name", "network", "state", "language", "fallback", "external_url", "reason")
     )
-    return JsonResponse({"counts": services.distribution_progress(distribution), "posts": list(rows)})
+    recall_rows = [
+        {
+            "requested_at": recall.requested_at.strftime("%Y-%m-%d %H:%M:%S"),
+            "by": recall.requested_by.get_username() if recall.requested_by else "",
+            "reason": recall.reason,
+            "total": recall.total,
+            "deleted": recall.deleted,
+            "failed": recall.failed,
+            "withdrawn": recall.withdrawn,
+            "finished": recall.finished_at is not None,
+        }
+        for recall in Recall.objects.filter(story=distribution.story).select_related("requested_by")[:10]
+    ]
+    return JsonResponse(
+        {"counts": services.distribution_progress(distribution), "posts": list(rows), "recalls": recall_rows}
+    )
 
 
 @require_POST
 def story_recall(request, distribution_id: int):
     if not request.user.has_perm(RECALL):
         raise PermissionDenied
-    distribution = get_object_or_404(Distribution, pk=distribution_id)
+    distribution = get_object_or_404(Distribution.objects.select_related("story"), pk=distribution_id)
     try:
-        result = services.story_recall(
-            story=distribution.story, user=request.user, confirm=request.POST.get("confirm") == "yes"
+        recall = recalls.story_recall_start(
+            story=distribution.story,
+            user=request.user,
+            reason=request.POST.get("reason", ""),
+            confirm=request.POST.get("confirm") == "yes",
         )
     except ValidationError as problem:
         messages.error(request, " ".join(problem.messages))
     else:
-        messages.success(request, _("Recalled %(recalled)s posts; %(failed)s could not be deleted.") % result)
+        messages.success(
+            request,
+            _("Recall under way: %(total)s published posts are being deleted; %(withdrawn)s waiting posts withdrawn.")
+            % {"total": recall.total, "withdrawn": recall.withdrawn},
+        )
     return redirect(reverse("publishing_distribution", args=(distribution_id,)))
 
 

@@ -163,7 +163,7 @@ def test_dispatch_commits_and_sends_in_chunks(world, django_capture_on_commit_ca
     publish_story(tree, slug="other")
     services.posts_approve(posts=Post.objects.all(), user=None)
     sent = []
-    monkeypatch.setattr(services, "_enqueue", lambda task, queued: sent.append(queued))
+    monkeypatch.setattr(services, "tasks_enqueue", lambda task, queued: sent.append(queued))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         queued = services.posts_dispatch(chunk=5)
     assert len(callbacks) == 3 and [len(chunk) for chunk in sent] == [5, 5, 2]

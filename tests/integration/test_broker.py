@@ -57,7 +57,9 @@ def test_the_dispatcher_sends_each_post_its_message_on_its_network_queue():
         client = connection.default_channel.client
         client.delete(name)
         try:
-            services._enqueue(post_publish_task, [(101, "broker-test"), (102, "broker-test"), (103, "broker-test")])
+            services.tasks_enqueue(
+                post_publish_task, [(101, "broker-test"), (102, "broker-test"), (103, "broker-test")]
+            )
             messages = [loads(raw) for raw in reversed(client.lrange(name, 0, -1))]
             assert [m["headers"]["task"] for m in messages] == [post_publish_task.name] * 3
             assert [loads(base64.b64decode(m["body"]))[0] for m in messages] == [[101], [102], [103]]

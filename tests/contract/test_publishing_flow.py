@@ -22,37 +22,9 @@ from publishing.channels.facebook import FacebookChannel
 from publishing.channels.textlength import weighted_length
 from publishing.models import Distribution, Hold, Post, PostAttempt
 from publishing.tasks import posts_dispatch_task
-from tests.factories import UserFactory, embassy_make, portal_tree_build
+from tests.factories import UserFactory, embassy_make
 
 State = Post.State
-
-
-@pytest.fixture
-def world(db, sandbox):
-    tree = portal_tree_build(languages=("en", "fr", "ar"))
-    embassies = {
-        "paris": embassy_make("paris", "FR", "Paris", "Europe/Paris"),
-        "cairo": embassy_make("cairo", "EG", "Cairo", "Africa/Cairo"),
-        "tokyo": embassy_make("tokyo", "JP", "Tokyo", "Asia/Tokyo"),
-    }
-    embassies["paris"].posting_languages = ["fr", "en"]
-    embassies["cairo"].posting_languages = ["ar"]
-    embassies["tokyo"].posting_languages = ["en"]
-    embassies["cairo"].region = "middle-east"
-    for embassy in embassies.values():
-        embassy.hashtags = f"#{embassy.city}"
-        embassy.save()
-        for network in ("facebook", "x"):
-            remote = sandbox.account(network, f"{embassy.name} {network}", username=f"emb{embassy.slug}")
-            account = SocialAccount(
-                embassy=embassy, network=network, external_id=remote["id"], handle=f"@emb{embassy.slug}"
-            )
-            account.credentials_set(
-                {"access_token": remote["access_token"], "refresh_token": remote.get("refresh_token", "")}
-            )
-            account.token_expires_at = timezone.now() + timedelta(hours=2) if network == "x" else None
-            account.save()
-    return tree, embassies
 
 
 def publish_story(tree, *, slug="climate", languages=("en", "fr")):

@@ -10,7 +10,7 @@ from publishing import recall, services
 from publishing.models import Post, Recall
 from tests.factories import UserFactory
 
-from .test_publishing_flow import publish_story, send_all, world  # noqa: F401 - the fixture
+from .test_publishing_flow import publish_story, send_all
 
 State = Post.State
 
@@ -45,7 +45,7 @@ def published_story(tree):
 
 def test_a_recall_withdraws_waiting_posts_and_deletes_the_published_ones(
     world, sandbox, queued, lead, django_capture_on_commit_callbacks
-):  # noqa: F811
+):
     tree, _ = world
     story = published_story(tree)
     with django_capture_on_commit_callbacks(execute=True):
@@ -66,7 +66,7 @@ def test_a_recall_withdraws_waiting_posts_and_deletes_the_published_ones(
 
 def test_a_refused_delete_leaves_the_post_published_and_a_second_recall_finishes_it(
     world, sandbox, queued, lead, django_capture_on_commit_callbacks
-):  # noqa: F811
+):
     tree, _ = world
     story = published_story(tree)
     stuck = Post.objects.filter(state=State.PUBLISHED, network="x").select_related("account").first()
@@ -90,7 +90,7 @@ def test_a_refused_delete_leaves_the_post_published_and_a_second_recall_finishes
 
 def test_a_post_already_gone_from_the_network_is_recorded_as_recalled(
     world, sandbox, queued, lead, django_capture_on_commit_callbacks
-):  # noqa: F811
+):
     tree, _ = world
     story = published_story(tree)
     gone = Post.objects.filter(state=State.PUBLISHED, network="facebook").select_related("account").first()
@@ -106,7 +106,7 @@ def test_a_post_already_gone_from_the_network_is_recorded_as_recalled(
     assert (started.deleted, started.failed) == (4, 0)
 
 
-def test_only_those_with_the_recall_permission_may_recall(world, sandbox, queued, client, lead):  # noqa: F811
+def test_only_those_with_the_recall_permission_may_recall(world, sandbox, queued, client, lead):
     tree, embassies = world
     story = published_story(tree)
     distribution = story.distributions.get()

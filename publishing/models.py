@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from embassies.models import Region
+
 
 class Distribution(models.Model):
     """One story carried to its target accounts; sequence 0 is the story itself, later ones are updates."""
@@ -153,7 +155,7 @@ class Hold(models.Model):
         STORY = "story", _("Story")
 
     scope = models.CharField(max_length=10, choices=Scope.choices)
-    region = models.CharField(max_length=20, blank=True)
+    region = models.CharField(max_length=20, blank=True, choices=Region.choices)
     embassy = models.ForeignKey("embassies.Embassy", null=True, blank=True, on_delete=models.CASCADE)
     story = models.ForeignKey("portal.StoryPage", null=True, blank=True, on_delete=models.CASCADE)
     reason = models.TextField()
@@ -163,6 +165,9 @@ class Hold(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     released_at = models.DateTimeField(null=True, blank=True)
+    posts_held = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("How many posts it was holding when it was released.")
+    )
 
     objects = HoldQuerySet.as_manager()
 
@@ -181,6 +186,15 @@ class Hold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()} hold: {self.reason[:60]}"
+
+    def posts_covered(self) -> Q:
+        """The posts this hold covers, whatever their state."""
+        return {
+            self.Scope.ALL: Q(),
+            self.Scope.REGION: Q(embassy__region=self.region),
+            self.Scope.EMBASSY: Q(embassy_id=self.embassy_id),
+            self.Scope.STORY: Q(distribution__story__translation_key=getattr(self.story, "translation_key", None)),
+        }[self.scope]
 
 
 class Recall(models.Model):

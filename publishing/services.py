@@ -20,7 +20,7 @@ from kombu.exceptions import OperationalError
 from wagtail.models import ModelLogEntry, Page
 
 from embassies.credentials import CredentialsUnreadable
-from embassies.models import Embassy, SocialAccount
+from embassies.models import Embassy, Region, SocialAccount
 from portal.models import StoryPage
 
 from . import hotpath, limits
@@ -106,6 +106,9 @@ def hold_covering() -> Exists:
     )
 
 
+HOLD_REASON_MAX = 500
+
+
 def hold_set(
     *,
     scope: str,
@@ -115,16 +118,39 @@ def hold_set(
     embassy: Embassy | None = None,
     story: StoryPage | None = None,
 ) -> Hold:
-    if not reason.strip():
+    """Hold every post the scope covers from now on. A hold must name something that exists, and one equal to a
+    hold already in force is refused (with that hold, for the caller to point at)."""
+    reason = reason.strip()
+    if not reason:
         raise ValidationError(_("A hold needs a reason."))
-    missing = {
-        Hold.Scope.REGION: not region,
-        Hold.Scope.EMBASSY: embassy is None,
-        Hold.Scope.STORY: story is None,
-    }.get(scope, scope != Hold.Scope.ALL)
-    if missing:
+    if len(reason) > HOLD_REASON_MAX:
+        raise ValidationError(_("Keep the reason under %(max)s characters.") % {"max": HOLD_REASON_MAX})
+    if scope not in Hold.Scope.values:
+        raise ValidationError(_("Choose what to hold: everything, a region, an embassy or a story."))
+    target = {
+        Hold.Scope.ALL: {},
+        Hold.Scope.REGION: {"region": region},
+        Hold.Scope.EMBASSY: {"embassy": embassy},
+        Hold.Scope.STORY: {"story": story},
+    }[scope]
+    if scope == Hold.Scope.REGION and region not in Region.values:
+        raise ValidationError(
+            _("Choose a region from the list: %(regions)s.") % {"regions": ", ".join(str(r.label) for r in Region)}
+        )
+    if any(value is None for value in target.values()):
         raise ValidationError(_("Choose what to hold: a region, an embassy or a story to go with the scope."))
-    hold = Hold.objects.create(scope=scope, reason=reason, set_by=user, region=region, embassy=embassy, story=story)
+    if scope == Hold.Scope.STORY:
+        # A story is held in every language: a hold on any of its translations is the same hold.
+        same = Hold.objects.active().filter(scope=scope, story__translation_key=story.translation_key)
+    else:
+        same = Hold.objects.active().filter(scope=scope, **target)
+    if existing := same.first():
+        raise ValidationError(
+            _("An equal hold is already in force (set %(when)s UTC): release it or change it instead."),
+            code="duplicate",
+            params={"when": existing.set_at.strftime("%Y-%m-%d %H:%M"), "hold": existing},
+        )
+    hold = Hold.objects.create(scope=scope, reason=reason, set_by=user, **target)
     posts_hold_apply()
     return hold
 
@@ -147,9 +173,14 @@ def posts_hold_apply() -> int:
 
 
 def hold_release(*, hold: Hold, user=None) -> int:
-    """Release a hold; the posts it held go back to the schedule unless another hold still covers them."""
-    Hold.objects.filter(pk=hold.pk, released_at__isnull=True).update(released_at=timezone.now(), released_by=user)
+    """Release a hold, noting how many posts it was holding; they go back to the schedule unless another hold
+    still covers them."""
     with transaction.atomic():
+        holding = Post.objects.filter(hold.posts_covered(), state=State.HELD, held_for="hold").count()
+        if not Hold.objects.filter(pk=hold.pk, released_at__isnull=True).update(
+            released_at=timezone.now(), released_by=user, posts_held=holding
+        ):
+            return 0
         waiting = (
             Post.objects.select_for_update(of=("self",))
             .filter(state=State.HELD, held_for="hold")

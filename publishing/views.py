@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
@@ -9,7 +10,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from embassies.models import Embassy, Region
@@ -233,45 +236,84 @@ def story_recall(request, distribution_id: int):
 # Holds ------------------------------------------------------------------------------------------
 
 
+class HoldForm(forms.Form):
+    scope = forms.ChoiceField(label=gettext_lazy("What to hold"), choices=Hold.Scope.choices)
+    region = forms.ChoiceField(label=gettext_lazy("Region"), choices=[("", "—"), *Region.choices], required=False)
+    embassy = forms.ModelChoiceField(
+        label=gettext_lazy("Embassy"), queryset=Embassy.objects.order_by("name"), required=False
+    )
+    story = forms.ModelChoiceField(
+        label=gettext_lazy("Story"),
+        queryset=StoryPage.objects.live().filter(distributions__isnull=False).distinct(),
+        required=False,
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (required)"),
+        max_length=services.HOLD_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def target(self) -> dict:
+        """Only the chosen scope's target: a region left selected under another scope holds nothing."""
+        scope = self.cleaned_data["scope"]
+        return {
+            "region": self.cleaned_data["region"] if scope == Hold.Scope.REGION else "",
+            "embassy": self.cleaned_data["embassy"] if scope == Hold.Scope.EMBASSY else None,
+            "story": self.cleaned_data["story"] if scope == Hold.Scope.STORY else None,
+        }
+
+
 def holds(request):
     if not can_hold(request.user):
         raise PermissionDenied
+    form = HoldForm(request.POST or None)
+    status = 200
     if request.method == "POST":
         if not request.user.has_perm(SET_HOLD):
             raise PermissionDenied
-        scope = request.POST.get("scope", "")
-        try:
-            services.hold_set(
-                scope=scope,
-                reason=request.POST.get("reason", ""),
-                user=request.user,
-                region=request.POST.get("region", "") if scope == Hold.Scope.REGION else "",
-                embassy=Embassy.objects.filter(pk=request.POST.get("embassy") or None).first()
-                if scope == Hold.Scope.EMBASSY
-                else None,
-                story=StoryPage.objects.filter(pk=request.POST.get("story") or None).first()
-                if scope == Hold.Scope.STORY
-                else None,
-            )
-        except (ValidationError, ValueError) as problem:
-            messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
-        else:
-            messages.success(request, _("Hold in force. Matching posts will not leave until it is released."))
-        return redirect(reverse("publishing_holds"))
+        if form.is_valid():
+            try:
+                services.hold_set(
+                    scope=form.cleaned_data["scope"],
+                    reason=form.cleaned_data["reason"],
+                    user=request.user,
+                    **form.target(),
+                )
+            except ValidationError as problem:
+                form.add_error(None, _refusal(problem))
+            else:
+                messages.success(request, _("Hold in force. Matching posts will not leave until it is released."))
+                return redirect(reverse("publishing_holds"))
+        status = 400  # the form comes back with what was typed and what to fix
+    active = list(Hold.objects.active().select_related("embassy", "story", "set_by"))
+    for hold in active:
+        hold.holding = Post.objects.filter(hold.posts_covered(), state=State.HELD, held_for="hold").count()
     return TemplateResponse(
         request,
         "publishing/holds.html",
         {
-            "active": Hold.objects.active().select_related("embassy", "story", "set_by"),
-            "released": Hold.objects.filter(released_at__isnull=False).select_related("released_by")[:20],
-            "scopes": Hold.Scope.choices,
-            "regions": Region.choices,
-            "embassies": Embassy.objects.order_by("name").only("pk", "name"),
-            "stories": StoryPage.objects.live().filter(distributions__isnull=False).distinct().only("pk", "title"),
+            "form": form,
+            "active": active,
+            "released": Hold.objects.filter(released_at__isnull=False).select_related(
+                "embassy", "story", "set_by", "released_by"
+            )[:50],
             "held_count": Post.objects.filter(state=State.HELD, held_for="hold").count(),
+            "can_set": request.user.has_perm(SET_HOLD),
+            "can_release": request.user.has_perm(RELEASE_HOLD),
             "header_title": _("Holds (#NoHarm)"),
         },
+        status=status,
     )
+
+
+def _refusal(problem: ValidationError):
+    """The service's refusal for the form; an equal hold in force is linked to."""
+    if getattr(problem, "code", None) == "duplicate":
+        existing = problem.params["hold"]
+        return format_html(
+            '{} <a href="#hold-{}">{}</a>', " ".join(problem.messages), existing.pk, _("See the hold in force.")
+        )
+    return problem
 
 
 @require_POST

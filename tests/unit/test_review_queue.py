@@ -8,6 +8,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from embassies.models import EmbassyMembership, SocialAccount
+from publishing import services
 from publishing.models import Distribution, Hold, Post
 from publishing.views import local_to_utc
 from tests.factories import UserFactory, embassy_make, portal_tree_build
@@ -167,8 +168,53 @@ class ReviewQueueTests(TestCase):
 
     def test_a_hold_without_its_target_is_refused_with_a_reason(self):
         self.client.force_login(self.lead)
-        response = self.client.post(
-            reverse("publishing_holds"), {"scope": "embassy", "reason": "Protests"}, follow=True
-        )
-        self.assertContains(response, "Choose what to hold")
+        response = self.client.post(reverse("publishing_holds"), {"scope": "embassy", "reason": "Protests"})
+        self.assertContains(response, "Choose what to hold", status_code=400)
         self.assertFalse(Hold.objects.exists())
+
+    def test_a_hold_must_name_something_that_exists_and_the_form_keeps_what_was_typed(self):
+        self.client.force_login(self.lead)
+        for data in (
+            {"scope": "region", "region": "europa", "reason": "Typed by hand"},
+            {"scope": "embassy", "embassy": "99999", "reason": "Typed by hand"},
+            {"scope": "story", "story": "abc", "reason": "Typed by hand"},
+            {"scope": "galaxy", "reason": "Typed by hand"},
+        ):
+            response = self.client.post(reverse("publishing_holds"), data)
+            self.assertContains(response, "Typed by hand", status_code=400)  # the reason survives the refusal
+            self.assertContains(response, "Select a valid choice", status_code=400)
+        self.assertFalse(Hold.objects.exists())
+
+    def test_a_reason_has_a_length_limit(self):
+        self.client.force_login(self.lead)
+        response = self.client.post(reverse("publishing_holds"), {"scope": "all", "reason": "x" * 501})
+        self.assertContains(response, "at most 500 characters", status_code=400)
+        self.assertFalse(Hold.objects.exists())
+
+    def test_a_hold_equal_to_one_in_force_is_refused_with_a_link_to_it(self):
+        self.client.force_login(self.lead)
+        self.client.post(reverse("publishing_holds"), {"scope": "region", "region": "americas", "reason": "Unrest"})
+        first = Hold.objects.get()
+        response = self.client.post(
+            reverse("publishing_holds"), {"scope": "region", "region": "americas", "reason": "Again"}
+        )
+        self.assertContains(response, "An equal hold is already in force", status_code=400)
+        self.assertContains(response, f'href="#hold-{first.pk}"', status_code=400)
+        self.assertEqual(Hold.objects.count(), 1)
+        # Another region is another hold.
+        self.client.post(reverse("publishing_holds"), {"scope": "region", "region": "europe", "reason": "Strikes"})
+        self.assertEqual(Hold.objects.active().count(), 2)
+
+    def test_released_holds_keep_who_set_and_released_them_and_how_many_posts_they_held(self):
+        self.client.force_login(self.lead)
+        services.posts_approve(posts=Post.objects.all(), user=None)
+        self.client.post(reverse("publishing_holds"), {"scope": "region", "region": "europe", "reason": "Unrest"})
+        hold = Hold.objects.get()
+        self.assertEqual(Post.objects.filter(state=State.HELD).count(), 2)  # both embassies are in Europe
+        self.client.post(reverse("publishing_hold_release", args=(hold.pk,)), {"confirm": "yes"})
+        hold.refresh_from_db()
+        self.assertEqual((hold.released_by, hold.posts_held), (self.lead, 2))
+        page = self.client.get(reverse("publishing_holds"))
+        self.assertContains(page, "Region: Europe")
+        self.assertContains(page, "<td>2</td>", html=False)
+        self.assertContains(page, "lead ·", count=2)  # set and released by the lead

@@ -1,6 +1,6 @@
 """Admin views of the publisher: the embassy review queue, distributions with live progress, holds, recall."""
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from django import forms
 from django.contrib import messages
@@ -25,6 +25,7 @@ from . import services
 from .channels.textlength import weighted_length
 from .localize import FACEBOOK_LIMIT, X_LIMIT
 from .models import Distribution, Hold, Post, Recall
+from .schedule import due_default, local_to_utc
 from .text import post_text_problems
 
 State = Post.State
@@ -53,23 +54,6 @@ def posts_reviewable_by(user):
     return posts_for(user) if user.has_perm(REVIEW) else Post.objects.none()
 
 
-def local_to_utc(value: str, embassy: Embassy) -> datetime:
-    """A wall-clock time in the embassy's zone → UTC; a time the clocks skip is refused, not moved."""
-    try:
-        naive = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(_("“%(value)s” is not a date and time.") % {"value": value}) from None
-    if naive.tzinfo is not None:
-        raise ValidationError(_("Give the local time without a zone; the embassy's zone is used."))
-    local = naive.replace(tzinfo=embassy.zone)
-    if local.astimezone(UTC).astimezone(embassy.zone).replace(tzinfo=None) != naive:
-        raise ValidationError(
-            _("%(time)s does not exist in %(zone)s: the clocks change then. Pick another time.")
-            % {"time": naive.strftime("%Y-%m-%d %H:%M"), "zone": embassy.time_zone}
-        )
-    return local.astimezone(UTC)
-
-
 def review_queue(request):
     posts = posts_for(request.user).select_related("embassy", "account", "distribution__story")
     embassy_id = request.GET.get("embassy")
@@ -82,8 +66,11 @@ def review_queue(request):
         )[:200]
     )
     recent = list(posts.filter(state__in=[State.PUBLISHED, State.FAILED]).order_by("-updated_at")[:50])
-    for post in proposed + upcoming:
+    for post in upcoming:
         post.local_due = timezone.localtime(post.due_at or timezone.now(), post.embassy.zone)
+    for post in proposed:
+        post.local_due = due_default(post.embassy)
+    for post in proposed + upcoming:
         post.limit = X_LIMIT if post.network == "x" else FACEBOOK_LIMIT
         post.length = weighted_length(post.text) if post.network == "x" else len(post.text)
         post.problems = post_text_problems(network=post.network, text=post.text, link=post.link)
@@ -106,7 +93,10 @@ def review_queue(request):
 def post_approve(request, post_id: int):
     post = get_object_or_404(posts_reviewable_by(request.user).select_related("embassy"), pk=post_id)
     try:
-        due = local_to_utc(request.POST["due_local"], post.embassy) if request.POST.get("due_local") else None
+        due = None  # "now"
+        if request.POST.get("due_local") and not request.POST.get("now"):
+            fold = {"0": 0, "1": 1}.get(request.POST.get("fold", ""))
+            due = local_to_utc(request.POST["due_local"], post.embassy, fold=fold)
         services.post_approve(post=post, user=request.user, due_at=due, text=request.POST.get("text", post.text))
     except ValidationError as problem:
         messages.error(request, " ".join(problem.messages))

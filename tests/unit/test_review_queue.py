@@ -1,6 +1,7 @@
 """The embassy review queue: scoped to the user's embassy, exact length rules, times in the embassy's zone."""
 
 from datetime import UTC, datetime
+from unittest import mock
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -10,10 +11,14 @@ from django.urls import reverse
 from embassies.models import EmbassyMembership, SocialAccount
 from publishing import services
 from publishing.models import Distribution, Hold, Post
-from publishing.views import local_to_utc
+from publishing.schedule import due_default, local_to_utc
 from tests.factories import UserFactory, embassy_make, portal_tree_build
 
 State = Post.State
+
+
+# The dates typed below lie ahead of this instant, whenever the tests run.
+FIXED_NOW = datetime(2027, 2, 1, 12, 0, tzinfo=UTC)
 
 
 class ReviewQueueTests(TestCase):
@@ -48,6 +53,9 @@ class ReviewQueueTests(TestCase):
         cls.lead.groups.add(Group.objects.get(name="Communications leads"))
 
     def setUp(self):
+        clock = mock.patch("django.utils.timezone.now", return_value=FIXED_NOW)
+        clock.start()
+        self.addCleanup(clock.stop)
         self.client.force_login(self.astrid)
 
     def test_staff_see_only_their_embassy_posts(self):
@@ -81,6 +89,50 @@ class ReviewQueueTests(TestCase):
         after = local_to_utc("2027-03-29T09:00", self.stockholm)  # Monday, CEST
         self.assertEqual((before.hour, after.hour), (8, 7))
         self.assertEqual(after.astimezone(self.stockholm.zone).hour, 9)
+
+    def test_a_past_time_is_refused_and_now_is_offered(self):
+        now = datetime(2027, 5, 10, 12, 0, tzinfo=UTC)  # 14:00 in Stockholm
+        with self.assertRaisesMessage(
+            ValidationError, "has already passed in Europe/Stockholm (it is 2027-05-10 14:00"
+        ):
+            local_to_utc("2027-05-10T13:30", self.stockholm, now=now)
+        with self.assertRaisesMessage(ValidationError, "has already passed"):
+            local_to_utc("0001-01-01T00:00", self.stockholm, now=now)
+        self.assertEqual(local_to_utc("2027-05-10T14:00", self.stockholm, now=now), now)  # the minute typed as now
+
+    def test_a_time_more_than_a_year_ahead_is_refused(self):
+        now = datetime(2027, 5, 10, 12, 0, tzinfo=UTC)
+        with self.assertRaisesMessage(ValidationError, "more than a year ahead"):
+            local_to_utc("2028-06-01T09:00", self.stockholm, now=now)
+        with self.assertRaisesMessage(ValidationError, "more than a year ahead"):
+            local_to_utc("9999-12-31T23:59", self.stockholm, now=now)
+
+    def test_a_time_that_happens_twice_asks_which_is_meant(self):
+        now = datetime(2027, 10, 1, tzinfo=UTC)
+        with self.assertRaisesMessage(ValidationError, "happens twice in Europe/Stockholm"):
+            local_to_utc("2027-10-31T02:30", self.stockholm, now=now)
+        first = local_to_utc("2027-10-31T02:30", self.stockholm, fold=0, now=now)
+        second = local_to_utc("2027-10-31T02:30", self.stockholm, fold=1, now=now)
+        self.assertEqual((first.hour, second.hour), (0, 1))  # 02:30 CEST, then 02:30 CET
+
+    def test_approve_asks_which_of_a_repeated_hour_and_keeps_the_post_waiting(self):
+        post = self.posts["stockholm"]
+        response = self.client.post(
+            reverse("publishing_post_approve", args=(post.pk,)), {"due_local": "2027-10-31T02:30"}, follow=True
+        )
+        self.assertContains(response, "happens twice")
+        post.refresh_from_db()
+        self.assertEqual(post.state, State.PROPOSED)
+        self.client.post(
+            reverse("publishing_post_approve", args=(post.pk,)), {"due_local": "2027-10-31T02:30", "fold": "1"}
+        )
+        post.refresh_from_db()
+        self.assertEqual(post.due_at, datetime(2027, 10, 31, 1, 30, tzinfo=UTC))
+
+    def test_the_offered_time_is_the_embassys_local_now_plus_its_delay(self):
+        now = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
+        lima = due_default(self.lima, now=now)
+        self.assertEqual((lima.hour, lima.minute, str(lima.tzinfo)), (3, 30, "America/Lima"))  # UTC−5, 30 min delay
 
     def test_a_time_the_clocks_skip_is_refused_with_a_reason(self):
         with self.assertRaisesMessage(ValidationError, "does not exist in Europe/Stockholm"):

@@ -9,7 +9,7 @@
     const preview = document.getElementById(area.dataset.preview);
     if (preview) preview.querySelector(".preview-text").textContent = area.value;
     const problems = document.getElementById(area.dataset.problems);
-    const approve = area.form.querySelector("button[type=submit]");
+    const approve = area.form.querySelectorAll("button[type=submit]");
     const url = `${countUrl}?network=${encodeURIComponent(area.dataset.network)}&text=${encodeURIComponent(area.value)}` +
       `&link=${encodeURIComponent(area.dataset.link || "")}`;
     fetch(url, { credentials: "same-origin" })
@@ -20,7 +20,7 @@
         area.setAttribute("aria-invalid", data.problems.length ? "true" : "false");
         // Approve waits until every problem is fixed, and the reasons stand beside it.
         problems.replaceChildren(...data.problems.map((text) => { const li = document.createElement("li"); li.textContent = text; return li; }));
-        if (approve) approve.disabled = data.problems.length > 0;
+        approve.forEach((button) => { button.disabled = data.problems.length > 0; });
       });
   }
 

@@ -10,25 +10,20 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from portal.validators import BoundedJSONField, validate_hashtags, validate_time_zone, validate_translated_names
+
 from .credentials import credentials_decrypt, credentials_encrypt
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(
-            _("%(value)s is not an IANA time zone (for example Europe/Stockholm)."), params={"value": value}
-        )
 
 
 def validate_languages(value) -> None:
     known = {code for code, _name in settings.LANGUAGES}
     if not isinstance(value, list) or not value:
-        raise ValidationError(_("Give at least one posting language."))
-    unknown = [code for code in value if code not in known]
+        raise ValidationError(_('Give the posting languages as a list of codes, e.g. ["fr", "en"].'))
+    unknown = [code for code in value if not isinstance(code, str) or code not in known]
     if unknown:
         raise ValidationError(
             _("Unknown languages: %(codes)s. Use the portal's: %(known)s."),
-            params={"codes": ", ".join(map(str, unknown)), "known": ", ".join(sorted(known))},
+            params={"codes": ", ".join(str(code)[:20] for code in unknown), "known": ", ".join(sorted(known))},
         )
 
 
@@ -56,7 +51,13 @@ class EmbassyQuerySet(models.QuerySet):
 
 class Embassy(models.Model):
     name = models.CharField(_("name"), max_length=200, help_text=_("In English; translations below."))
-    names = models.JSONField(_("translated names"), default=dict, blank=True, help_text=_("Language code → name."))
+    names = BoundedJSONField(
+        _("translated names"),
+        default=dict,
+        blank=True,
+        validators=[validate_translated_names],
+        help_text=_('Language code → name, e.g. {"fr": "Ambassade de Suède"}.'),
+    )
     slug = models.SlugField(unique=True)
     country = models.ForeignKey("portal.Country", on_delete=models.PROTECT, related_name="embassies")
     city = models.CharField(max_length=120)
@@ -64,12 +65,17 @@ class Embassy(models.Model):
     time_zone = models.CharField(
         max_length=64, validators=[validate_time_zone], help_text=_("IANA name, e.g. Africa/Nairobi")
     )
-    posting_languages = models.JSONField(
+    posting_languages = BoundedJSONField(
         default=list,
         validators=[validate_languages],
         help_text=_('Portal language codes in order of preference, e.g. ["fr", "en"].'),
     )
-    hashtags = models.CharField(max_length=200, blank=True, help_text=_("Added to every post, separated by spaces."))
+    hashtags = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_hashtags],
+        help_text=_("Added to every post, separated by spaces."),
+    )
     active = models.BooleanField(default=True)
     auto_approve = models.BooleanField(
         default=False, help_text=_("Posts skip the review queue and go after the delay.")
@@ -90,7 +96,8 @@ class Embassy(models.Model):
         return self.name_in(get_language())
 
     def name_in(self, language_code: str | None) -> str:
-        return self.names.get(language_code or "", self.name)
+        name = self.names.get(language_code or "") if isinstance(self.names, dict) else None
+        return name if isinstance(name, str) and name else self.name
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

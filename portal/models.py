@@ -16,6 +16,7 @@ from wagtail.search import index
 from . import review
 from .blocks import StoryBodyBlock
 from .l10n import country_name
+from .validators import BoundedJSONField, validate_hashtags
 
 
 class Country(models.Model):
@@ -145,7 +146,10 @@ class StoryPage(TranslatedPagesMixin, Page):
         help_text=_("A short text for social networks; the standfirst is used when empty."),
     )
     hashtags = models.CharField(
-        max_length=200, blank=True, help_text=_("Hashtags for social networks, separated by spaces.")
+        max_length=200,
+        blank=True,
+        validators=[validate_hashtags],
+        help_text=_("Hashtags for social networks, separated by spaces."),
     )
     target = models.CharField(
         _("send to"),
@@ -153,7 +157,7 @@ class StoryPage(TranslatedPagesMixin, Page):
         default="all",
         choices=[("all", _("All embassies")), ("regions", _("Embassies in regions")), ("list", _("Chosen embassies"))],
     )
-    target_regions = models.JSONField(
+    target_regions = BoundedJSONField(
         _("regions"), default=list, blank=True, help_text=_('Region codes, e.g. ["europe"].')
     )
     target_embassies = ParentalManyToManyField("embassies.Embassy", blank=True, related_name="+")

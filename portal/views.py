@@ -1,5 +1,7 @@
 """Portal views outside the page tree: site search and robots.txt."""
 
+import re
+
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -10,13 +12,20 @@ from wagtail.models import Locale
 from .models import StoryPage
 
 
+def search_words(query: str) -> list[str]:
+    """The words of a reader's query: quotes, operators and control characters (a NUL byte) are not for the
+    search backends to parse, and only break them."""
+    return re.findall(r"\w+", query)[:20]
+
+
 @require_GET
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
     locale = Locale.get_active()
     results = None
     if query:
-        found = StoryPage.objects.live().public().filter(locale=locale).search(query)
+        words = search_words(query)
+        found = StoryPage.objects.live().public().filter(locale=locale).search(" ".join(words)) if words else []
         results = Paginator(found, 10).get_page(request.GET.get("page"))
     return TemplateResponse(request, "portal/search.html", {"query": query, "results": results})
 

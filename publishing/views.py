@@ -5,7 +5,7 @@ from datetime import UTC
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -49,6 +49,14 @@ def posts_for(user):
     return Post.objects.filter(embassy__in=Embassy.objects.for_user(user))
 
 
+ROW_ID_MAX = 2**63 - 1  # the largest id a database row can have
+
+
+def _row_id(value: str) -> int | None:
+    """A row id from a request, or None for anything that cannot be one."""
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= ROW_ID_MAX else None
+
+
 def posts_reviewable_by(user):
     """The posts a user may adapt, schedule, approve or skip: those they see, given the right to review."""
     return posts_for(user) if user.has_perm(REVIEW) else Post.objects.none()
@@ -58,7 +66,9 @@ def review_queue(request):
     posts = posts_for(request.user).select_related("embassy", "account", "distribution__story")
     embassy_id = request.GET.get("embassy")
     if embassy_id:
-        posts = posts.filter(embassy_id=embassy_id)
+        if (embassy := _row_id(embassy_id)) is None:
+            return HttpResponseBadRequest(_("“%(value)s” is not an embassy.") % {"value": embassy_id[:50]})
+        posts = posts.filter(embassy_id=embassy)
     proposed = list(posts.filter(state=State.PROPOSED).order_by("embassy__name", "network")[:200])
     upcoming = list(
         posts.filter(state__in=[State.SCHEDULED, State.QUEUED, State.HELD, State.SENDING, State.UNCONFIRMED]).order_by(
@@ -124,7 +134,11 @@ def post_skip(request, post_id: int):
 
 @require_POST
 def posts_bulk_approve(request):
-    ids = [int(pk) for pk in request.POST.getlist("post") if pk.isdigit()]
+    values = request.POST.getlist("post")
+    ids = [_row_id(value) for value in values]
+    if None in ids:
+        bad = values[ids.index(None)]
+        return HttpResponseBadRequest(_("“%(value)s” is not a post: nothing was approved.") % {"value": bad[:50]})
     approved = services.posts_approve(posts=posts_reviewable_by(request.user).filter(pk__in=ids), user=request.user)
     messages.success(request, _("Approved %(count)s posts to go now.") % {"count": approved})
     return redirect(reverse("publishing_review_queue"))

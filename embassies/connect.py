@@ -3,7 +3,7 @@ and X OAuth 2.0 with PKCE → access and refresh tokens. Secrets kept between st
 
 import secrets
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import facebook
 import requests
@@ -147,3 +147,9 @@ def facebook_connect_finish(*, session, embassy: Embassy, user, page_id: str) ->
         expires_at=expiry_from_unix(debug.get("data", {}).get("expires_at")),
         user=user,
     )
+
+
+def login_origins() -> list[str]:
+    """The origins of the networks' sign-in pages, where connecting an account leads."""
+    urls = (settings.FACEBOOK_WWW_URL, settings.X_AUTHORIZE_URL)
+    return sorted({f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in urls if urlsplit(url).netloc})

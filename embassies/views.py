@@ -158,8 +158,11 @@ def embassy_accounts(request, embassy_id: int):
     embassy = _embassy_for(request, embassy_id)
     accounts = {account.network: account for account in embassy.accounts.all()}
     networks = [(value, label, accounts.get(value)) for value, label in SocialAccount.Network.choices]
-    return TemplateResponse(
+    response = TemplateResponse(
         request,
         "embassies/accounts.html",
         {"embassy": embassy, "networks": networks, "header_title": _("Accounts of %(embassy)s") % {"embassy": embassy}},
     )
+    # Connecting posts here and is redirected to the network's sign-in page: the policy lets that form go there.
+    response._csp_update = {"form-action": connect.login_origins()}
+    return response

@@ -10,6 +10,8 @@ SECRET_PATTERNS = [
         r"\1[redacted]",
     ),
     (re.compile(r"(?i)((?:client_secret|code_verifier|code)=)[^\s&\"']{8,}"), r"\1[redacted]"),
+    # An OAuth callback's query (?code=…&state=…), as access logs print the request line: any length.
+    (re.compile(r"(?i)([?&](?:code|state|oauth_token|oauth_verifier)=)[^\s&\"']+"), r"\1[redacted]"),
 ]
 
 

@@ -246,20 +246,17 @@ class SecondEyesApprovalTask(AbstractGroupApprovalTask):
         return bool(state and state.requested_by_id == user.pk)
 
     def get_actions(self, obj, user):
-        if self._submitted_by(obj, user) or self._last_edited_by(obj, user):
+        state = getattr(obj, "current_workflow_state", None)
+        if self._submitted_by(obj, user) or (state and review.story_edited_in_review_by(state, user)):
             return []
         return super().get_actions(obj, user)
-
-    def _last_edited_by(self, obj, user) -> bool:
-        revision = review.latest_revision(obj)
-        return bool(revision and revision.user_id == user.pk)
 
     def on_action(self, task_state, user, action_name, **kwargs):
         workflow_state = task_state.workflow_state
         if action_name == "approve" and (
-            workflow_state.requested_by_id == user.pk or self._last_edited_by(workflow_state.content_object, user)
+            workflow_state.requested_by_id == user.pk or review.story_edited_in_review_by(workflow_state, user)
         ):
-            raise PermissionError("A story cannot be approved by the person who submitted or last edited it.")
+            raise PermissionError("A story cannot be approved by the person who submitted it or changed it in review.")
         return super().on_action(task_state, user, action_name, **kwargs)
 
     def get_task_states_user_can_moderate(self, user, **kwargs):

@@ -2,6 +2,7 @@
 
 Wagtail imports the finish action below while it defines its own models: this module imports them lazily."""
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -44,12 +45,68 @@ def latest_revision(obj):
     return Revision.objects.for_instance(obj).order_by("-created_at", "-pk").first()
 
 
+# What a reader sees of a story: an approver who changes any of it during review has written part of it.
+EDITORIAL_FIELDS = (
+    "title",
+    "slug",
+    "standfirst",
+    "body",
+    "hero_image",
+    "hero_alt",
+    "hero_credit",
+    "social_text",
+    "hashtags",
+    "countries",
+    "seo_title",
+    "search_description",
+)
+
+
+def _without_ids(value):
+    """Stream data without its block ids, which a form may mint anew for unchanged blocks."""
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    if isinstance(value, list):
+        return [_without_ids(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _without_ids(item) for key, item in value.items() if key != "id"}
+    return value
+
+
+def story_edited_in_review_by(workflow_state, user) -> bool:
+    """Whether `user` changed what readers see of the story after it was submitted for review (saving the form
+    unchanged, as approving from the edit page does, is no change)."""
+    latest = latest_revision(workflow_state.content_object)
+    task_state = workflow_state.current_task_state
+    submitted = task_state.revision if task_state else None
+    if latest is None or submitted is None or latest.pk == submitted.pk:
+        return False
+    authors = set(
+        type(latest)
+        .objects.filter(
+            object_id=latest.object_id, base_content_type_id=latest.base_content_type_id, pk__gt=submitted.pk
+        )
+        .values_list("user_id", flat=True)
+    )
+    if user.pk not in authors:
+        return False
+    return any(
+        _without_ids(latest.content.get(field)) != _without_ids(submitted.content.get(field))
+        for field in EDITORIAL_FIELDS
+    )
+
+
 def publish_reviewed_workflow_state(workflow_state, user=None) -> None:
     """WAGTAIL_FINISH_WORKFLOW_ACTION: publish what the review approved. The approver may not be the submitter,
     nor the author of the revision that goes live (an approver who edits during review is a second author)."""
     revision = latest_revision(workflow_state.content_object)
-    if user is not None and user.pk in {workflow_state.requested_by_id, revision.user_id}:
-        raise PermissionDenied(_("A story you submitted or last edited must be approved by someone else."))
+    if user is not None and (
+        user.pk == workflow_state.requested_by_id or story_edited_in_review_by(workflow_state, user)
+    ):
+        raise PermissionDenied(_("A story you submitted or changed in review must be approved by someone else."))
     with review_passed():
         revision.publish(user=user, skip_permission_checks=True)
 

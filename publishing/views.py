@@ -76,10 +76,12 @@ def review_queue(request):
         )[:200]
     )
     recent = list(posts.filter(state__in=[State.PUBLISHED, State.FAILED]).order_by("-updated_at")[:50])
+    # Wall-clock times in the embassy's zone, without a zone: the template's date filter would turn an aware time
+    # back into UTC.
     for post in upcoming:
-        post.local_due = timezone.localtime(post.due_at or timezone.now(), post.embassy.zone)
+        post.local_due = timezone.localtime(post.due_at or timezone.now(), post.embassy.zone).replace(tzinfo=None)
     for post in proposed:
-        post.local_due = due_default(post.embassy)
+        post.local_due = due_default(post.embassy).replace(tzinfo=None)
     for post in proposed + upcoming:
         post.limit = X_LIMIT if post.network == "x" else FACEBOOK_LIMIT
         post.length = weighted_length(post.text) if post.network == "x" else len(post.text)

@@ -66,3 +66,35 @@ def pytest_collection_modifyitems(config, items):
 
 
 from tests.sandbox import sandbox  # noqa: E402, F401 - a fixture every tier may use
+
+
+@pytest.fixture(autouse=True)
+def force_login_signs_in_with_both_factors(monkeypatch):
+    """In these tests `Client.force_login` stands for a complete sign-in, second factor included, as every admin
+    page asks for it; the tests of signing in itself use `password_only_login`."""
+    from django.test import Client
+
+    def force_login(self, user, backend=None):
+        password_only_login(self, user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        from signin.models import AuthenticatorDevice
+
+        device = AuthenticatorDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = AuthenticatorDevice(user=user, name="Test authenticator", confirmed=True)
+            device.secret_set(b"0" * 20)
+            device.save()
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+def password_only_login(client, user, backend=None):
+    """Signs `client` in with the password alone, as the first step of signing in leaves it."""
+    from django.test.client import ClientMixin
+
+    # Axes' backend, first in AUTHENTICATION_BACKENDS, only counts failures: the session's backend is Django's.
+    ClientMixin.force_login(client, user, backend or "django.contrib.auth.backends.ModelBackend")

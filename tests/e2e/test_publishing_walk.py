@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group
+from playwright.sync_api import expect
 from wagtail.models import Page
 
 from embassies.models import EmbassyMembership, SocialAccount
@@ -60,14 +61,12 @@ def test_story_to_embassy_post_on_the_sandbox(live_server, browser, sandbox, log
     page.goto(f"{live_server.url}/admin/publishing/queue/")
     text = page.get_by_label("Text")
     text.fill("Nouveaux engagements pour les océans — #Paris https://news.example.org/")
-    page.wait_for_function(
-        "document.querySelector('.counter .n').textContent === String(document.querySelector('textarea').value.length)"
-    )
+    expect(page.locator(".counter .n")).to_have_text(str(len(text.input_value())))
     assert page.locator(".preview-text").inner_text().startswith("Nouveaux engagements")
     assert re.search(r"Europe/Paris", page.locator(".queue-edit").inner_text())
     page.get_by_role("button", name="Approve", exact=True).click()
     page.wait_for_url("**/admin/publishing/queue/")
-    assert "Approved: goes out" in page.content()
+    assert "Approved: goes out" in page.content(), page.locator(".messages").inner_text()
     post.refresh_from_db()
     assert post.state == Post.State.SCHEDULED and post.approved_by == staff
 

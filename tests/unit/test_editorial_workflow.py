@@ -109,6 +109,16 @@ class SecondEyesTests(WagtailPageTestCase):
             task.on_action(state.current_task_state, self.approver, "approve")
         self.assert_not_live(story)
 
+    def test_an_approver_who_saves_the_story_unchanged_may_still_approve_it(self):
+        story = self.draft_story(self.editor)
+        state = self.submit(story, self.editor)
+        story.save_revision(user=self.approver)  # approving from the edit page saves the form first
+        task = state.current_task_state.task.specific
+        self.assertIn("approve", [name for name, _label, _modal in task.get_actions(story, self.approver)])
+        task.on_action(state.current_task_state, self.approver, "approve")
+        story.refresh_from_db()
+        self.assertTrue(story.live)
+
     def test_another_approver_approves_and_the_story_goes_live(self):
         story = self.draft_story(self.editor)
         task_state = self.submit(story, self.editor).current_task_state

@@ -129,6 +129,14 @@ class ReviewQueueTests(TestCase):
         post.refresh_from_db()
         self.assertEqual(post.due_at, datetime(2027, 10, 31, 1, 30, tzinfo=UTC))
 
+    def test_the_queue_offers_and_lists_times_in_the_embassys_zone_not_utc(self):
+        response = self.client.get(reverse("publishing_review_queue"))
+        self.assertContains(response, 'value="2027-02-01T13:30"')  # 12:00 UTC is 13:00 in Stockholm, plus 30 min
+        post = self.posts["stockholm"]
+        Post.objects.filter(pk=post.pk).update(state=State.SCHEDULED, due_at=datetime(2027, 2, 2, 8, 0, tzinfo=UTC))
+        response = self.client.get(reverse("publishing_review_queue"))
+        self.assertContains(response, "2027-02-02 09:00 Europe/Stockholm")
+
     def test_the_offered_time_is_the_embassys_local_now_plus_its_delay(self):
         now = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
         lima = due_default(self.lima, now=now)

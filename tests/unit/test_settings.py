@@ -27,20 +27,36 @@ def run_manage(*args, **env):
     )
 
 
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x" * 20 + "production-key-with-enough-entropy-0123456789",
+    "ALLOWED_HOSTS": "news.ministry.example",
+    "CREDENTIALS_KEYS": "hVbNKLyNTkvvnmdOvq7Lm0ncS7RVTJzWHVCqSuxNKEk=",
+    "EMAIL_HOST": "smtp.ministry.example",
+}
+
+
 def test_check_deploy_is_clean_under_production_settings(tmp_path):
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DEBUG="0",
-        SECRET_KEY="x" * 20 + "production-key-with-enough-entropy-0123456789",
-        ALLOWED_HOSTS="news.ministry.example",
-        CREDENTIALS_KEYS="hVbNKLyNTkvvnmdOvq7Lm0ncS7RVTJzWHVCqSuxNKEk=",
-        CHANCERY_VAR_DIR=str(tmp_path),
-    )
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", CHANCERY_VAR_DIR=str(tmp_path), **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_mail_would_not_leave(tmp_path):
+    no_host = {**PRODUCTION, "EMAIL_HOST": ""}
+    result = run_manage("check", "--deploy", CHANCERY_VAR_DIR=str(tmp_path), **no_host)
+    assert "chancery.W002" in result.stderr + result.stdout
+    console = {**PRODUCTION, "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    result = run_manage("check", "--deploy", CHANCERY_VAR_DIR=str(tmp_path), **console)
+    assert "chancery.W001" in result.stderr + result.stdout
+
+
+def test_production_mail_goes_through_smtp_and_development_to_the_console(tmp_path):
+    backend = "settings.EMAIL_BACKEND"
+    production = settings_read(backend, tmp_path, unset={"EMAIL_BACKEND"}, **PRODUCTION)
+    assert production == "django.core.mail.backends.smtp.EmailBackend", production
+    development = settings_read(backend, tmp_path, unset={"EMAIL_BACKEND"})
+    assert development == "django.core.mail.backends.console.EmailBackend", development
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):

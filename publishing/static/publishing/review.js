@@ -45,6 +45,9 @@
       timers.set(area, setTimeout(() => count(area), 120));
     });
   });
+  document.querySelectorAll("[data-submit-on-change]").forEach((select) => {
+    select.addEventListener("change", () => select.form.submit());
+  });
   document.querySelectorAll("input[data-zone]").forEach((input) => {
     input.addEventListener("input", () => showUtc(input));
     showUtc(input);

@@ -171,14 +171,22 @@ def accounts_check_health() -> int:
 
 
 def credentials_rotate() -> int:
-    """Re-encrypt every account's credentials under the newest key; older keys can then be retired."""
+    """Re-encrypt every stored secret under the newest key — accounts' credentials and the second factor's secrets
+    and recovery codes; older keys can then be retired."""
+    from signin.models import AuthenticatorDevice, RecoveryCodes
+
     count = 0
-    for account in SocialAccount.objects.exclude(credentials_ciphertext="").only("pk", "credentials_ciphertext"):
-        with transaction.atomic():
-            locked = SocialAccount.objects.select_for_update().only("pk", "credentials_ciphertext").get(pk=account.pk)
-            locked.credentials_ciphertext = credentials_reencrypt(locked.credentials_ciphertext)
-            locked.save(update_fields=["credentials_ciphertext"])
-        count += 1
+    for model, field in (
+        (SocialAccount, "credentials_ciphertext"),
+        (AuthenticatorDevice, "secret_ciphertext"),
+        (RecoveryCodes, "codes_ciphertext"),
+    ):
+        for pk in model.objects.exclude(**{field: ""}).values_list("pk", flat=True):
+            with transaction.atomic():
+                locked = model.objects.select_for_update().only("pk", field).get(pk=pk)
+                setattr(locked, field, credentials_reencrypt(getattr(locked, field)))
+                locked.save(update_fields=[field])
+            count += 1
     return count
 
 

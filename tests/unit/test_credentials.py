@@ -103,3 +103,21 @@ def test_rotation_reencrypts_under_the_newest_key(account, settings):
     assert SocialAccount.objects.get(pk=account.pk).credentials_get()["refresh_token"] == REFRESH
     with pytest.raises(CredentialsUnreadable):
         credentials_decrypt(before)
+
+
+def test_rotation_reencrypts_the_second_factor_secrets_too(account, settings):
+    from signin.models import AuthenticatorDevice
+    from signin.services import recovery_codes_issue
+    from tests.factories import UserFactory
+
+    settings.CREDENTIALS_KEYS = [OLD_KEY]
+    user = UserFactory(username="rotated")
+    device = AuthenticatorDevice(user=user, name="phone", confirmed=True)
+    device.secret_set(b"s" * 20)
+    device.save()
+    codes = recovery_codes_issue(user=user)
+    settings.CREDENTIALS_KEYS = [NEW_KEY, OLD_KEY]
+    call_command("rotate_credentials", stdout=io.StringIO())
+    settings.CREDENTIALS_KEYS = [NEW_KEY]  # the old key is retired: the second factor still works
+    assert AuthenticatorDevice.objects.get(pk=device.pk).secret_get() == b"s" * 20
+    assert user.recoverycodes_set.get().codes_get() == codes

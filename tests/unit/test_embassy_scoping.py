@@ -5,7 +5,8 @@ from django.test import TestCase
 from django.urls import reverse
 
 from embassies.models import Embassy, EmbassyMembership, SocialAccount
-from tests.factories import UserFactory, baseline_ensure, embassy_make
+from publishing.models import Distribution, Post
+from tests.factories import UserFactory, baseline_ensure, embassy_make, portal_tree_build
 
 
 def account_make(embassy: Embassy, network: str, external_id: str) -> SocialAccount:
@@ -157,3 +158,55 @@ class EmbassyScopingTests(TestCase):
         outsider.groups.add(Group.objects.get(name="Embassy staff"))
         self.assertIn(self.get(outsider, "embassies_embassy:index").status_code, (302, 403))
         self.assertIn(self.get(outsider, "embassies_embassy:edit", self.paris.pk).status_code, (302, 403, 404))
+
+
+class MinistryRolesSeeEveryEmbassyTests(TestCase):
+    """Approvers and leads hold the permission to see every embassy: the queue and account health list them all."""
+
+    @classmethod
+    def setUpTestData(cls):
+        tree = portal_tree_build(languages=("en",))
+        story = tree.story_add(slug="s", texts={"en": ("Story", "Standfirst.")})["en"]
+        distribution = Distribution.objects.get(story=story)
+        for slug, country, city, zone in (
+            ("paris", "FR", "Paris", "Europe/Paris"),
+            ("oslo", "NO", "Oslo", "Europe/Oslo"),
+        ):
+            embassy = embassy_make(slug, country, city, zone)
+            account = account_make(embassy, "facebook", f"fb-{slug}")
+            SocialAccount.objects.filter(pk=account.pk).update(status=SocialAccount.Status.NEEDS_RECONNECT)
+            Post.objects.create(
+                distribution=distribution,
+                account=account,
+                embassy=embassy,
+                network="facebook",
+                language="en",
+                text=f"Hello from {city}",
+                link="https://news.example.org/en/s/",
+            )
+        cls.approver = UserFactory(username="approver", groups=["Ministry approvers"])
+        cls.lead = UserFactory(username="lead", groups=["Communications leads"])
+        cls.editor = UserFactory(username="editor", groups=["Ministry editors"])
+
+    def test_approvers_and_leads_see_every_embassys_queue_and_account_health(self):
+        for user in (self.approver, self.lead):
+            self.client.force_login(user)
+            queue = self.client.get(reverse("publishing_review_queue"))
+            self.assertContains(queue, "Hello from Paris")
+            self.assertContains(queue, "Hello from Oslo")
+            health = self.client.get(reverse("embassies_account_health"))
+            self.assertContains(health, "Embassy in Paris")
+            self.assertContains(health, "Embassy in Oslo")
+
+    def test_seeing_every_queue_is_not_reviewing_it(self):
+        self.client.force_login(self.lead)
+        post = Post.objects.get(embassy__slug="paris")
+        queue = self.client.get(reverse("publishing_review_queue"))
+        self.assertNotContains(queue, reverse("publishing_post_skip", args=(post.pk,)))
+        self.client.post(reverse("publishing_post_approve", args=(post.pk,)), {})
+        post.refresh_from_db()
+        self.assertEqual(post.state, Post.State.PROPOSED)
+
+    def test_editors_do_not_see_the_embassies_queues(self):
+        self.client.force_login(self.editor)
+        self.assertNotContains(self.client.get(reverse("publishing_review_queue")), "Hello from Paris")

@@ -72,6 +72,12 @@ class SecondFactorTests(TestCase):
         wrong = self.client.post(reverse("signin_enrol"), {"code": "000000" if totp(key) != 0 else "111111"})
         self.assertContains(wrong, "That code is not right", status_code=400)
         self.assertEqual(self.client.get("/admin/").status_code, 302)  # still not in
+        # Right after a wrong code even the right one waits a moment (throttling)...
+        too_soon = self.client.post(reverse("signin_enrol"), {"code": f"{totp(key, 30, 0, 6, 0):06d}"})
+        self.assertEqual(too_soon.status_code, 400)
+        # ...and once it has passed, the same pending secret is confirmed.
+        earlier = timezone.now() - timedelta(minutes=1)
+        AuthenticatorDevice.objects.filter(user=self.editor).update(throttling_failure_timestamp=earlier)
         device, codes = self.enrol(self.editor)
         self.assertEqual(len(codes), 10)
         self.assertEqual(self.client.get("/admin/").status_code, 200)

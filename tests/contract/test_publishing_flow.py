@@ -259,15 +259,21 @@ def test_a_lost_answer_is_reconciled_not_resent(world, sandbox):
     assert [a.outcome for a in x_post.attempt_log.all()] == [PostAttempt.Outcome.UNKNOWN]
 
 
-def test_a_lost_facebook_answer_is_reconciled_by_the_link_card(world, sandbox):
-    """The Facebook text carries no URL: the marker is found in the post's link attachment, and the post is
-    recorded as published, not sent twice nor failed."""
+def facebook_post_whose_answer_is_lost(world, sandbox) -> Post:
+    """An approved Facebook post whose account's network makes every post and loses every answer."""
     tree, _ = world
     publish_story(tree)
     post = Post.objects.filter(network="facebook").first()
-    assert post.marker not in post.text
     sandbox.faults(post.account.external_id, rates={"commit_then_drop": 1.0})
     services.posts_approve(posts=[post], user=None)
+    return post
+
+
+def test_a_lost_facebook_answer_is_reconciled_by_the_link_card(world, sandbox):
+    """The Facebook text carries no URL: the marker is found in the post's link attachment, and the post is
+    recorded as published, not sent twice nor failed."""
+    post = facebook_post_whose_answer_is_lost(world, sandbox)
+    assert post.marker not in post.text
     send_all()
     post.refresh_from_db()
     remote = sandbox.posts(post.account.external_id)
@@ -276,11 +282,7 @@ def test_a_lost_facebook_answer_is_reconciled_by_the_link_card(world, sandbox):
 
 
 def test_a_lookup_that_cannot_reach_the_network_is_tried_again_within_seconds(world, sandbox):
-    tree, _ = world
-    publish_story(tree)
-    post = Post.objects.filter(network="facebook").first()
-    sandbox.faults(post.account.external_id, rates={"commit_then_drop": 1.0})
-    services.posts_approve(posts=[post], user=None)
+    post = facebook_post_whose_answer_is_lost(world, sandbox)
     with mock.patch.object(FacebookChannel, "find_by_marker", side_effect=Transient("Facebook: 500")):
         send_all()
     post.refresh_from_db()

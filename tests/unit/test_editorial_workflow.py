@@ -40,7 +40,9 @@ def story_form(story: StoryPage, **changes) -> dict:
     return nested_form_data(fields)
 
 
-class SecondEyesTests(WagtailPageTestCase):
+class EditorialTestCase(WagtailPageTestCase):
+    """A portal with an editor and two approvers."""
+
     @classmethod
     def setUpTestData(cls):
         cls.tree = portal_tree_build(languages=("en",))
@@ -48,6 +50,8 @@ class SecondEyesTests(WagtailPageTestCase):
         cls.approver = UserFactory(username="approver", groups=["Ministry approvers"])
         cls.other_approver = UserFactory(username="approver2", groups=["Ministry approvers"])
 
+
+class SecondEyesTests(EditorialTestCase):
     def draft_story(self, owner, slug: str = "") -> StoryPage:
         story = StoryPage(
             title="Draft",
@@ -221,14 +225,7 @@ class SecondEyesTests(WagtailPageTestCase):
         self.assertTrue(story.live)
 
 
-class ForcePublishTests(WagtailPageTestCase):
-    @classmethod
-    def setUpTestData(cls):
-        cls.tree = portal_tree_build(languages=("en",))
-        cls.editor = UserFactory(username="editor", groups=["Ministry editors"])
-        cls.approver = UserFactory(username="approver", groups=["Ministry approvers"])
-        cls.other_approver = UserFactory(username="approver2", groups=["Ministry approvers"])
-
+class ForcePublishTests(EditorialTestCase):
     def setUp(self):
         self.story = StoryPage(title="Urgent", slug="urgent", standfirst="Cannot wait.", live=False)
         self.tree.index.add_child(instance=self.story)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from wagtail.models import Workflow
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
+from wagtail_localize.models import Translation, TranslationSource
 
 from portal.models import ForcedPublication, StoryPage
 from portal.review import review_passed
@@ -282,3 +283,20 @@ class ForcePublishTests(EditorialTestCase):
         self.assertRedirects(response, reverse("wagtailadmin_home"))
         forced.refresh_from_db()
         self.assertIsNone(forced.approved_at)
+
+
+class TranslationPathTests(WagtailPageTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.tree = portal_tree_build(languages=("en", "fr"))
+        cls.approver = UserFactory(username="approver", groups=["Ministry approvers"])
+
+    def test_updating_translations_with_publish_immediately_does_not_publish_them(self):
+        story = self.tree.story_add(slug="s", texts={"en": ("Story", "Standfirst.")})["en"]
+        source, _ = TranslationSource.get_or_create_from_instance(story)
+        Translation.objects.create(source=source, target_locale=self.tree.locales["fr"]).save_target(publish=False)
+        self.client.force_login(self.approver)
+        url = reverse("wagtail_localize:update_translations", args=(source.pk,))
+        response = self.client.post(url, {"publish_translations": "on"})
+        self.assertRedirects(response, reverse("wagtailadmin_home"), fetch_redirect_response=False)  # refused
+        self.assertFalse(StoryPage.objects.get(locale=self.tree.locales["fr"]).live)

@@ -69,6 +69,14 @@ from tests.sandbox import sandbox  # noqa: E402, F401 - a fixture every tier may
 
 
 @pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Each test starts with no page kept: a test's transaction never commits, so its purges never run."""
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+
+
+@pytest.fixture(autouse=True)
 def force_login_signs_in_with_both_factors(monkeypatch):
     """In these tests `Client.force_login` stands for a complete sign-in, second factor included, as every admin
     page asks for it; the tests of signing in itself use `password_only_login`."""

@@ -3,6 +3,9 @@
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Length, Substr
+from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -10,7 +13,7 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
-from wagtail.models import AbstractGroupApprovalTask, Page, PagePermissionTester
+from wagtail.models import AbstractGroupApprovalTask, Page, PagePermissionTester, PageViewRestriction
 from wagtail.search import index
 
 from . import review
@@ -41,16 +44,50 @@ class TranslatedPagesMixin:
     def live_translations(self, request=None) -> list[Page]:
         cache = "_live_translations"
         if not hasattr(self, cache):
-            pages = Page.objects.filter(translation_key=self.translation_key).live().public().select_related("locale")
+            pages = (
+                Page.objects.filter(translation_key=self.translation_key)
+                .live()
+                .exclude(Exists(restricted_at_or_above()))
+                .select_related("locale")
+            )
             setattr(self, cache, sorted(pages, key=lambda p: p.locale.language_code))
         return getattr(self, cache)
 
 
-class HomePage(TranslatedPagesMixin, Page):
+def restricted_at_or_above():
+    """The view restrictions on a page or any of its ancestors (an ancestor's tree path begins the page's): what
+    Wagtail's public() asks in a query of its own, as a subquery."""
+    return PageViewRestriction.objects.filter(page__path=Substr(OuterRef("path"), 1, Length("page__path")))
+
+
+class ChildRouting:
+    """Routes to a child of one known type in one query (the child's own table, with what its page shows), where
+    Wagtail's route asks for the child and then for its specific type."""
+
+    child_model: type[Page]
+    child_related: tuple[str, ...] = ()
+
+    def route(self, request, path_components):
+        if not path_components:
+            return super().route(request, path_components)
+        slug, *rest = path_components
+        child = self.child_model.objects.child_of(self).select_related(*self.child_related).filter(slug=slug).first()
+        if child is None:
+            raise Http404
+        child.routed_parent = self  # what the child's page links back to, without asking again
+        return child.route(request, rest)
+
+
+class HomePage(ChildRouting, TranslatedPagesMixin, Page):
     intro = models.TextField(blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     subpage_types = ["portal.StoryIndexPage"]
+
+    @property
+    def child_model(self):
+        return StoryIndexPage
+
     parent_page_types = ["wagtailcore.Page"]
 
     def get_context(self, request, *args, **kwargs):
@@ -65,12 +102,18 @@ class HomePage(TranslatedPagesMixin, Page):
         return context
 
 
-class StoryIndexPage(TranslatedPagesMixin, Page):
+class StoryIndexPage(ChildRouting, TranslatedPagesMixin, Page):
     intro = models.TextField(blank=True)
     page_size = 10
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     subpage_types = ["portal.StoryPage"]
+    child_related = ("hero_image", "locale")
+
+    @property
+    def child_model(self):
+        return StoryPage
+
     parent_page_types = ["portal.HomePage"]
 
     def stories(self):
@@ -201,6 +244,10 @@ class StoryPage(TranslatedPagesMixin, Page):
 
     def hashtag_list(self) -> list[str]:
         return [f"#{tag.lstrip('#')}" for tag in self.hashtags.split() if tag.lstrip("#")]
+
+    @property
+    def story_index(self) -> Page:
+        return getattr(self, "routed_parent", None) or self.get_parent()
 
     def permissions_for_user(self, user):
         return StoryPermissionTester(user, self)

@@ -1,13 +1,16 @@
 """The page cache: anonymous readers are served without a query; signed-in readers, previews, messages and private
 pages never from it; a story's publication, unpublication or move empties it here and at a CDN as it commits."""
 
+from django.core.cache import caches
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.models import PageViewRestriction
 from wagtail.test.utils import WagtailPageTestCase
 
 from portal.models import StoryIndexPage, StoryPage
-from tests.factories import UserFactory, portal_tree_build
+from tests.factories import UserFactory, image_make, portal_tree_build
 from tests.fake_cdn import RecordingBackend
 
 STORY = "/en/stories/talks/"
@@ -117,3 +120,31 @@ class PageCacheTests(WagtailPageTestCase):
         self.assertContains(self.client.get("/en/archive/talks/"), "Border talks resume")
         self.assertIn("http://testserver/en/stories/talks/", RecordingBackend.purged)
         self.assertIn("http://testserver/en/archive/talks/", RecordingBackend.purged)
+
+
+class MissPathTests(WagtailPageTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.tree = portal_tree_build(languages=("en", "fr", "ar"))
+        cls.pages = cls.tree.story_add(
+            slug="pledge",
+            texts={"en": ("Climate pledge", "Support doubles."), "fr": ("Engagement", "Double."), "ar": ("تعهد", "ت.")},
+            topics=["climate"],
+            countries=["SE", "KE"],
+            image=image_make(),
+        )
+
+    def test_a_story_page_is_built_with_at_most_ten_queries(self):
+        self.client.get("/en/stories/pledge/")  # renditions are made once
+        caches["pages"].clear()
+        with CaptureQueriesContext(connection) as captured:
+            response = self.client.get("/en/stories/pledge/")
+        self.assertEqual(response["X-Cache"], "miss")
+        self.assertLessEqual(len(captured), 10)
+        self.assertContains(response, 'href="/en/stories/?topic=climate"')
+
+    def test_a_translation_in_a_private_section_is_not_linked(self):
+        PageViewRestriction.objects.create(page=self.tree.indexes["fr"], restriction_type="password", password="x")
+        response = self.client.get("/en/stories/pledge/")
+        self.assertContains(response, 'hreflang="ar"')
+        self.assertNotContains(response, 'hreflang="fr"')

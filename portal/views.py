@@ -25,7 +25,8 @@ def search(request):
     results = None
     if query:
         words = search_words(query)
-        found = StoryPage.objects.live().public().filter(locale=locale).search(" ".join(words)) if words else []
+        stories = StoryPage.objects.live().public().filter(locale=locale).select_related("hero_image")
+        found = stories.search(" ".join(words)) if words else []
         results = Paginator(found, 10).get_page(request.GET.get("page"))
     return TemplateResponse(request, "portal/search.html", {"query": query, "results": results})
 

@@ -299,7 +299,8 @@ REDIS_URL = os.environ.get("REDIS_URL") or (
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
 )
 # The portal's page cache (portal.page_cache) has its own alias and its own Redis database in production, apart from
-# the broker and the pacing counters; without PAGE_CACHE_URL each web process keeps its own, in memory.
+# the broker and the pacing counters. Without PAGE_CACHE_URL it is a folder under var/, shared by every process on
+# the machine: a purge made by one (the worker publishing a scheduled story) reaches the web server's pages.
 PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL", "")
 CACHES = {
     "default": (
@@ -311,8 +312,8 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": PAGE_CACHE_URL, "KEY_PREFIX": "pages"}
         if PAGE_CACHE_URL
         else {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "pages",
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache" / "pages"),
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     ),

@@ -111,3 +111,18 @@ def test_pacing_follows_a_redis_broker_with_or_without_tls(tmp_path):
     assert settings_read(read, tmp_path, unset={"REDIS_URL"}, CELERY_BROKER_URL=plain) == plain
     assert settings_read(read, tmp_path, unset={"REDIS_URL"}, CELERY_BROKER_URL=tls) == tls
     assert settings_read(read, tmp_path, unset={"REDIS_URL", "CELERY_BROKER_URL"}) == "-"
+
+
+def test_the_page_cache_is_shared_by_every_process_and_apart_from_pacing(tmp_path):
+    backend = "settings.CACHES['pages']['BACKEND'], settings.CACHES['pages']['LOCATION']"
+    shared = settings_read(backend, tmp_path, unset={"PAGE_CACHE_URL"})
+    assert shared == f"django.core.cache.backends.filebased.FileBasedCache {tmp_path / 'cache' / 'pages'}", shared
+    redis = settings_read(
+        backend + ", settings.CACHES['default']['LOCATION']",
+        tmp_path,
+        PAGE_CACHE_URL="redis://cache.example:6379/2",
+        REDIS_URL="redis://cache.example:6379/1",
+    )
+    assert redis == (
+        "django.core.cache.backends.redis.RedisCache redis://cache.example:6379/2 redis://cache.example:6379/1"
+    ), redis

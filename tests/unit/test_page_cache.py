@@ -101,12 +101,16 @@ class PageCacheTests(WagtailPageTestCase):
             self.assertIn(f"http://testserver{url}", purged)
 
     @override_settings(WAGTAILFRONTENDCACHE=CDN)
-    def test_unpublishing_purges_the_page(self):
-        self.client.get(STORY)
+    def test_unpublishing_purges_the_page_and_its_listings(self):
+        for url in (STORY, "/en/", "/en/stories/", "/en/feeds/rss/"):
+            self.assertContains(self.client.get(url), "Border talks resume", msg_prefix=url)
         with self.captureOnCommitCallbacks(execute=True):
             StoryPage.objects.get(pk=self.story.pk).unpublish()
         self.assertEqual(self.client.get(STORY).status_code, 404)
-        self.assertIn("http://testserver/en/stories/", RecordingBackend.purged)
+        for url in ("/en/", "/en/stories/", "/en/feeds/rss/"):
+            self.assertNotContains(self.client.get(url), "Border talks resume", msg_prefix=url)
+        for url in ("/en/stories/talks/", "/en/", "/en/stories/", "/en/feeds/rss/", "/sitemap.xml"):
+            self.assertIn(f"http://testserver{url}", RecordingBackend.purged)
 
     @override_settings(WAGTAILFRONTENDCACHE=CDN)
     def test_moving_purges_the_old_and_the_new_address(self):

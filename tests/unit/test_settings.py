@@ -102,6 +102,9 @@ def test_embedded_defaults_are_sqlite_and_a_filesystem_broker(tmp_path):
     out = settings_read(engine_and_broker, tmp_path, unset={"DATABASE_URL", "CELERY_BROKER_URL"})
     assert out == "django.db.backends.sqlite3 filesystem://", out
     assert (tmp_path / "broker" / "queue").is_dir()
+    folders = "sorted(settings.CELERY_BROKER_TRANSPORT_OPTIONS[k] for k in ('data_folder_in', 'control_folder'))"
+    out = settings_read(folders, tmp_path, unset={"DATABASE_URL", "CELERY_BROKER_URL"})
+    assert out == str(sorted([str(tmp_path / "broker" / "queue"), str(tmp_path / "broker" / "control")])), out
     assert settings.LANGUAGE_CODE == "en"
 
 

@@ -204,6 +204,14 @@ class StoryPage(TranslatedPagesMixin, Page):
         _("regions"), default=list, blank=True, help_text=_('Region codes, e.g. ["europe"].')
     )
     target_embassies = ParentalManyToManyField("embassies.Embassy", blank=True, related_name="+")
+    sensitive_everywhere = models.BooleanField(
+        _("sensitive everywhere"),
+        default=False,
+        help_text=_(
+            "Every embassy's posts of this story wait for its head of mission. Embassies in the countries "
+            "concerned always do."
+        ),
+    )
 
     search_fields = Page.search_fields + [
         index.SearchField("standfirst"),
@@ -231,12 +239,16 @@ class StoryPage(TranslatedPagesMixin, Page):
                 FieldPanel("target"),
                 FieldPanel("target_regions"),
                 FieldPanel("target_embassies"),
+                FieldPanel("sensitive_everywhere", permission="portal.mark_story_sensitive"),
             ],
             heading=_("Social networks"),
         ),
     ]
     parent_page_types = ["portal.StoryIndexPage"]
     subpage_types: list[str] = []
+
+    class Meta:
+        permissions = [("mark_story_sensitive", _("Can mark a story sensitive everywhere (#NoHarm)"))]
 
     @property
     def summary(self) -> str:

@@ -107,7 +107,7 @@ def register_review_log_actions(actions):
 
 
 ROLE_PERMISSIONS = {
-    "portal": ["force_publish"],
+    "portal": ["force_publish", "mark_story_sensitive"],
     "embassies": ["view_every_embassy"],
     "publishing": ["review_post", "approve_sensitive_post", "recall_post", "set_hold", "release_hold", "read_reach"],
 }

@@ -55,6 +55,9 @@ class Post(models.Model):
     network = models.CharField(max_length=10)
     language = models.CharField(max_length=10)
     fallback = models.BooleanField(default=False, help_text=_("No live translation in the embassy's languages."))
+    sensitive = models.BooleanField(
+        default=False, help_text=_("#NoHarm: the story concerns the host country; the head of mission approves.")
+    )
     text = models.TextField()
     link = models.URLField(max_length=1000)
     page = models.ForeignKey(

@@ -28,6 +28,7 @@ from .channels import channel_for_account
 from .channels.base import AuthExpired, ChannelError, Duplicate, RateLimited, Rejected, Transient
 from .localize import compose, story_for_languages
 from .models import Distribution, Hold, Post, PostAttempt
+from .sensitivity import approvable_by, heads_notify, post_approvable_by, post_is_sensitive, sensitive_reason
 from .text import post_text_problems
 
 logger = logging.getLogger(__name__)
@@ -247,16 +248,21 @@ def distribution_plan(*, story: StoryPage, user=None, update: bool = False, requ
             .select_related("locale", "hero_image")
         }
         now = timezone.now()
+        concerned = set(source.countries.values_list("code", flat=True))
         posts = []
         for account in target_accounts(source):
             embassy = account.embassy
             post = Post(distribution=distribution, account=account, embassy=embassy, network=account.network)
             post_compose(post, translations=translations, source=source, request=request)
-            if embassy.auto_approve:
+            post.sensitive = post_is_sensitive(story=source, embassy=embassy, country_codes=concerned)
+            if post.sensitive:
+                post.reason = sensitive_reason(embassy)  # never auto-approved: the head of mission decides
+            elif embassy.auto_approve:
                 post.state, post.due_at, post.approved_at = State.SCHEDULED, now + embassy.auto_approve_delay, now
             posts.append(post)
         Post.objects.bulk_create(posts)
         audit(posts, "chancery.post.proposed", user=user)
+        heads_notify(story=source, embassy_ids={post.embassy_id for post in posts if post.sensitive})
     return distribution
 
 
@@ -314,6 +320,8 @@ def post_text_validate(*, network: str, text: str, link: str = "") -> None:
 
 
 def post_approve(*, post: Post, user, due_at: datetime | None = None, text: str | None = None) -> Post:
+    if not post_approvable_by(post=post, user=user):
+        raise ValidationError(sensitive_reason(post.embassy))
     if text is not None and text != post.text:
         post_text_validate(network=post.network, text=text, link=post.link)
         Post.objects.filter(pk=post.pk, state__in=[State.PROPOSED, State.SCHEDULED]).update(text=text)
@@ -329,10 +337,21 @@ def post_approve(*, post: Post, user, due_at: datetime | None = None, text: str 
         due_at=due,
         approved_by=user,
         approved_at=timezone.now(),
+        reason="",
     ):
         raise ValidationError(_("This post can no longer be approved: it is %(state)s.") % {"state": post.state})
     if due <= timezone.now():
         dispatch_soon()
+    return post
+
+
+def post_adapt(*, post: Post, user, text: str) -> Post:
+    """Change a proposed post's text without approving it (for a head of mission to approve, say)."""
+    post_text_validate(network=post.network, text=text, link=post.link)
+    if not Post.objects.filter(pk=post.pk, state=State.PROPOSED).update(text=text, updated_at=timezone.now()):
+        raise ValidationError(_("This post can no longer be changed: it is %(state)s.") % {"state": post.state})
+    post.text = text
+    audit([post], "chancery.post.proposed", user=user, reason="adapted")
     return post
 
 
@@ -342,13 +361,19 @@ def posts_approve(*, posts: Iterable[Post], user, due_at: datetime | None = None
     now = timezone.now()
     changes = {
         "state": State.SCHEDULED,
+        "reason": "",
         "due_at": due_at or now,
         "approved_by_id": user.pk if user else None,
         "approved_at": now,
         "updated_at": now,
     }
     with transaction.atomic():
-        picked = Post.objects.select_for_update(of=("self",)).filter(pk__in=ids, state=State.PROPOSED)
+        # Sensitive posts the user may not approve are left for their heads of mission.
+        picked = (
+            Post.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids, state=State.PROPOSED)
+            .filter(approvable_by(user))
+        )
         approved = len(posts_move(picked, changes, "chancery.post.scheduled", user=user))
         if approved and changes["due_at"] <= now:
             dispatch_soon()

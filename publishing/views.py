@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from embassies.models import Embassy, Region
@@ -26,6 +26,7 @@ from .channels.textlength import weighted_length
 from .localize import FACEBOOK_LIMIT, X_LIMIT
 from .models import Distribution, Hold, Post, Recall
 from .schedule import due_default, local_to_utc
+from .sensitivity import approvable_by
 from .text import post_text_problems
 
 State = Post.State
@@ -80,8 +81,12 @@ def review_queue(request):
     # back into UTC.
     for post in upcoming:
         post.local_due = timezone.localtime(post.due_at or timezone.now(), post.embassy.zone).replace(tzinfo=None)
+    approvable = set(
+        Post.objects.filter(approvable_by(request.user), pk__in=[p.pk for p in proposed]).values_list("pk", flat=True)
+    )
     for post in proposed:
         post.local_due = due_default(post.embassy).replace(tzinfo=None)
+        post.approvable = post.pk in approvable
     for post in proposed + upcoming:
         post.limit = X_LIMIT if post.network == "x" else FACEBOOK_LIMIT
         post.length = weighted_length(post.text) if post.network == "x" else len(post.text)
@@ -104,6 +109,14 @@ def review_queue(request):
 @require_POST
 def post_approve(request, post_id: int):
     post = get_object_or_404(posts_reviewable_by(request.user).select_related("embassy"), pk=post_id)
+    if request.POST.get("adapt"):
+        try:
+            services.post_adapt(post=post, user=request.user, text=request.POST.get("text", post.text))
+        except ValidationError as problem:
+            messages.error(request, " ".join(problem.messages))
+        else:
+            messages.success(request, _("Saved. The post waits for approval."))
+        return redirect(reverse("publishing_review_queue"))
     try:
         due = None  # "now"
         if request.POST.get("due_local") and not request.POST.get("now"):
@@ -141,8 +154,23 @@ def posts_bulk_approve(request):
     if None in ids:
         bad = values[ids.index(None)]
         return HttpResponseBadRequest(_("“%(value)s” is not a post: nothing was approved.") % {"value": bad[:50]})
-    approved = services.posts_approve(posts=posts_reviewable_by(request.user).filter(pk__in=ids), user=request.user)
-    messages.success(request, _("Approved %(count)s posts to go now.") % {"count": approved})
+    chosen = posts_reviewable_by(request.user).filter(pk__in=ids)
+    approved = services.posts_approve(posts=chosen, user=request.user)
+    messages.success(
+        request,
+        ngettext("Approved %(count)s post to go now.", "Approved %(count)s posts to go now.", approved)
+        % {"count": approved},
+    )
+    if waiting := chosen.filter(state=State.PROPOSED, sensitive=True).count():
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)s sensitive post waits for its head of mission.",
+                "%(count)s sensitive posts wait for their heads of mission.",
+                waiting,
+            )
+            % {"count": waiting},
+        )
     return redirect(reverse("publishing_review_queue"))
 
 

@@ -106,6 +106,7 @@ def baseline_ensure() -> None:
         "portal.migrations.0002_countries_groups_workflow",
         "embassies.migrations.0002_embassy_staff_group",
         "publishing.migrations.0006_grant_roles",
+        "publishing.migrations.0011_sensitivity_roles",
     ):
         importlib.import_module(migration).seed(apps, None)
 

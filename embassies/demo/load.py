@@ -140,6 +140,8 @@ def demo_staff_load(password: str) -> list[tuple[str, str]]:
             user.set_password(password)
             user.save()
         user.groups.add(Group.objects.get(name="Embassy staff"))
+        if role == EmbassyMembership.Role.HEAD_OF_MISSION:
+            user.groups.add(Group.objects.get(name="Heads of mission"))
         EmbassyMembership.objects.get_or_create(user=user, embassy=embassy, defaults={"role": role})
         logins.append((username, f"{embassy.name} ({role})"))
     return logins

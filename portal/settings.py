@@ -393,6 +393,13 @@ X_AUTHORIZE_URL = os.environ.get(
 X_CLIENT_ID = os.environ.get("X_CLIENT_ID", "")
 X_CLIENT_SECRET = os.environ.get("X_CLIENT_SECRET", "")
 CHANNEL_TIMEOUT = float(os.environ.get("CHANNEL_TIMEOUT", "20"))
+# What X bills for creating a post (US dollars): with a URL, and without. Every post Chancery sends to X carries
+# its story link. A monthly budget, when set, holds X posts that would exceed it before they leave.
+X_PRICES = {
+    "post_with_link": os.environ.get("X_PRICE_POST_WITH_LINK", "0.20"),
+    "post": os.environ.get("X_PRICE_POST", "0.015"),
+}
+X_MONTHLY_BUDGET = os.environ.get("X_MONTHLY_BUDGET", "")
 SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://127.0.0.1:8001")
 # Token encryption keys (Fernet, comma-separated, newest first). Development derives one from SECRET_KEY.
 CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS")

@@ -61,6 +61,21 @@ def flag_story_published_without_review(request, page):
     return None
 
 
+@hooks.register("before_edit_page")
+def tell_the_approver_what_publishing_will_do(request, page):
+    """Before approving: the fan-out a first publication will plan, and what X will bill for it."""
+    from publishing.models import Distribution
+    from publishing.services import story_source
+    from publishing.xbill import distribution_estimate
+
+    story = page.specific
+    if request.method != "GET" or not isinstance(story, StoryPage) or not review.story_approver(request.user, story):
+        return None
+    if not Distribution.objects.filter(story=story_source(story)).exists():
+        messages.info(request, distribution_estimate(story=story).summary())
+    return None
+
+
 @hooks.register("register_page_header_buttons")
 def force_publish_buttons(page, user, view_name=None, next_url=None):
     if not isinstance(page.specific, StoryPage):

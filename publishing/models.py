@@ -86,7 +86,13 @@ class Post(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True, help_text=_("Why the post failed or waits, in words a person can act on."))
     held_for = models.CharField(
-        max_length=10, blank=True, choices=[("hold", _("A hold")), ("account", _("The account needs reconnecting"))]
+        max_length=10,
+        blank=True,
+        choices=[
+            ("hold", _("A hold")),
+            ("account", _("The account needs reconnecting")),
+            ("budget", _("The monthly X budget")),
+        ],
     )
     updated_at = models.DateTimeField(auto_now=True)
 

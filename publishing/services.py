@@ -405,9 +405,11 @@ def posts_dispatch(*, now: datetime | None = None, batch: int = 500, chunk: int 
     Claimed `chunk` posts to a transaction, whose messages go out as it commits: the workers start on the first
     posts of a large fan-out while the dispatcher claims the rest."""
     from .tasks import post_publish_task
+    from .xbill import posts_budget_apply
 
     posts_hold_apply()
     now = now or timezone.now()
+    posts_budget_apply(now=now)
     posts_unconfirmed_check(now=now)
     queued: list[tuple[int, str]] = []
     while len(queued) < batch:

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 
 from .models import Post
 
@@ -85,3 +86,22 @@ def register_holds_menu_item():
     return PublishingMenuItem(
         _("Holds"), reverse("publishing_holds"), icon_name="warning", order=242, shown_to=can_hold
     )
+
+
+class XSpendPanel(Component):
+    """The month's X bill on the dashboard, against the budget, for those who read reach or hold posting."""
+
+    name = "x_spend"
+    order = 150
+    template_name = "publishing/x_spend_panel.html"
+
+    def get_context_data(self, parent_context=None):
+        from .xbill import x_budget, x_month_spend
+
+        return {"spent": x_month_spend(), "budget": x_budget()}
+
+
+@hooks.register("construct_homepage_panels")
+def add_x_spend_panel(request, panels):
+    if request.user.has_perm("publishing.read_reach") or request.user.has_perm("publishing.set_hold"):
+        panels.append(XSpendPanel())

@@ -10,6 +10,7 @@ from django.utils import timezone
 from portal.models import StoryPage
 from publishing import services
 from publishing.models import Distribution, Post
+from publishing.xbill import distribution_estimate
 
 State = Post.State
 SETTLED = {State.PUBLISHED, State.FAILED, State.SKIPPED, State.RECALLED, State.HELD}
@@ -29,9 +30,21 @@ class Command(BaseCommand):
             "--wait", action="store_true", help="return when every post is published, failed, held or skipped"
         )
         parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait at most (with --wait)")
+        parser.add_argument(
+            "--estimate",
+            action="store_true",
+            help="print what publishing would plan and what X would bill; change nothing",
+        )
 
-    def handle(self, *args, story, approve_all, wait, timeout, **options):
+    def handle(self, *args, story, approve_all, wait, timeout, estimate, **options):
         page = self.story(story)
+        if estimate:
+            plan = distribution_estimate(story=page)
+            self.stdout.write(plan.summary())
+            self.stdout.write(
+                f"posts: facebook {plan.posts['facebook']}, x {plan.posts['x']}; X cost ${plan.x_cost:.2f}"
+            )
+            return
         source = services.story_source(page)
         distribution = services.distribution_plan(story=source) or (
             Distribution.objects.filter(story=source).order_by("-sequence").first()

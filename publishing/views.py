@@ -5,6 +5,7 @@ from datetime import UTC
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -95,6 +96,7 @@ def review_queue(request):
         request,
         "publishing/review_queue.html",
         {
+            "holds": holds_covering_embassies(Embassy.objects.for_user(request.user)),
             "proposed": proposed,
             "upcoming": upcoming,
             "recent": recent,
@@ -155,12 +157,25 @@ def posts_bulk_approve(request):
         bad = values[ids.index(None)]
         return HttpResponseBadRequest(_("“%(value)s” is not a post: nothing was approved.") % {"value": bad[:50]})
     chosen = posts_reviewable_by(request.user).filter(pk__in=ids)
-    approved = services.posts_approve(posts=chosen, user=request.user)
-    messages.success(
-        request,
-        ngettext("Approved %(count)s post to go now.", "Approved %(count)s posts to go now.", approved)
-        % {"count": approved},
-    )
+    local = request.POST.get("due_local", "") if not request.POST.get("now") else ""
+    approved = 0
+    # A local time is each embassy's own wall clock: 09:00 in Paris and 09:00 in Tokyo.
+    for embassy in Embassy.objects.filter(pk__in=chosen.values("embassy_id")):
+        try:
+            due = local_to_utc(local, embassy) if local else None
+        except ValidationError as problem:
+            messages.error(request, f"{embassy}: {' '.join(problem.messages)}")
+            continue
+        approved += services.posts_approve(posts=chosen.filter(embassy=embassy), user=request.user, due_at=due)
+    if local:
+        message = ngettext(
+            "Approved %(count)s post for %(time)s local time.",
+            "Approved %(count)s posts for %(time)s local time.",
+            approved,
+        )
+    else:
+        message = ngettext("Approved %(count)s post to go now.", "Approved %(count)s posts to go now.", approved)
+    messages.success(request, message % {"count": approved, "time": local.replace("T", " ")})
     if waiting := chosen.filter(state=State.PROPOSED, sensitive=True).count():
         messages.warning(
             request,
@@ -172,6 +187,21 @@ def posts_bulk_approve(request):
             % {"count": waiting},
         )
     return redirect(reverse("publishing_review_queue"))
+
+
+def holds_covering_embassies(embassies) -> list[Hold]:
+    """The holds in force over any of `embassies`, for the banner on their queue."""
+    regions = set(embassies.values_list("region", flat=True))
+    return list(
+        Hold.objects.active()
+        .filter(
+            Q(scope=Hold.Scope.ALL)
+            | Q(scope=Hold.Scope.REGION, region__in=regions)
+            | Q(scope=Hold.Scope.EMBASSY, embassy__in=embassies)
+            | Q(scope=Hold.Scope.STORY)
+        )
+        .select_related("embassy", "story")
+    )
 
 
 def text_length(request):

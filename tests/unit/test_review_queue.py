@@ -137,6 +137,38 @@ class ReviewQueueTests(TestCase):
         response = self.client.get(reverse("publishing_review_queue"))
         self.assertContains(response, "2027-02-02 09:00 Europe/Stockholm")
 
+    def test_bulk_approve_at_one_local_time_is_each_embassys_own_wall_clock(self):
+        self.client.force_login(self.lead)
+        self.lead.groups.add(Group.objects.get(name="Embassy staff"))  # reviews, and sees every embassy
+        both = [self.posts["stockholm"].pk, self.posts["lima"].pk]
+        response = self.client.post(
+            reverse("publishing_bulk_approve"), {"post": both, "due_local": "2027-02-03T09:00"}, follow=True
+        )
+        self.assertContains(response, "Approved 2 posts for 2027-02-03 09:00 local time.")
+        stockholm, lima = (Post.objects.get(pk=pk) for pk in both)
+        self.assertEqual(stockholm.due_at, datetime(2027, 2, 3, 8, 0, tzinfo=UTC))  # CET
+        self.assertEqual(lima.due_at, datetime(2027, 2, 3, 14, 0, tzinfo=UTC))  # UTC−5
+
+    def test_bulk_approve_refuses_a_past_local_time_and_says_so_in_the_right_plural(self):
+        post = self.posts["stockholm"]
+        response = self.client.post(
+            reverse("publishing_bulk_approve"), {"post": [post.pk], "due_local": "2027-01-01T09:00"}, follow=True
+        )
+        self.assertContains(response, "has already passed")
+        self.assertContains(response, "Approved 0 posts for")
+        post.refresh_from_db()
+        self.assertEqual(post.state, State.PROPOSED)
+        response = self.client.post(reverse("publishing_bulk_approve"), {"post": [post.pk], "now": "1"}, follow=True)
+        self.assertContains(response, "Approved 1 post to go now.")
+
+    def test_a_banner_says_when_a_hold_covers_the_embassy(self):
+        Hold.objects.create(scope="region", region="europe", reason="Elections")
+        Hold.objects.create(scope="region", region="africa", reason="Somewhere else")
+        queue = self.client.get(reverse("publishing_review_queue"))
+        self.assertContains(queue, "A hold is in force (Region): Elections.")
+        self.assertNotContains(queue, "Somewhere else")
+        self.assertContains(queue, 'data-select-all="post"')
+
     def test_the_offered_time_is_the_embassys_local_now_plus_its_delay(self):
         now = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
         lima = due_default(self.lima, now=now)

@@ -45,6 +45,11 @@
       timers.set(area, setTimeout(() => count(area), 120));
     });
   });
+  document.querySelectorAll("[data-select-all]").forEach((all) => {
+    all.addEventListener("change", () => {
+      document.querySelectorAll(`input[type=checkbox][name="${all.dataset.selectAll}"]`).forEach((box) => { box.checked = all.checked; });
+    });
+  });
   document.querySelectorAll("[data-submit-on-change]").forEach((select) => {
     select.addEventListener("change", () => select.form.submit());
   });

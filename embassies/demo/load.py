@@ -1,6 +1,7 @@
 """Loads the demo embassies, each with a Facebook Page and an X account on the sandbox; idempotent."""
 
 import socket
+from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -64,8 +65,9 @@ def _sandbox_account(url: str, *, network: str, name: str, username: str, follow
     return response.json()
 
 
-def demo_embassies_load(*, sandbox_url: str | None = None) -> dict[str, int]:
-    """Create the embassies and their accounts; start a sandbox for the occasion if none is running."""
+@contextmanager
+def sandbox_available(sandbox_url: str | None = None):
+    """The sandbox at `sandbox_url` (settings by default), started in this process for the while if none runs."""
     sandbox_url = (sandbox_url or settings.SANDBOX_URL).rstrip("/")
     server = None
     if not _sandbox_running(sandbox_url):
@@ -74,11 +76,17 @@ def demo_embassies_load(*, sandbox_url: str | None = None) -> dict[str, int]:
         parts = urlsplit(sandbox_url)
         server = serve_in_thread(parts.hostname, parts.port, settings.VAR_DIR / "sandbox.sqlite3")
     try:
-        return _load(sandbox_url)
+        yield sandbox_url
     finally:
         if server:
             server.shutdown()
             server.server_close()
+
+
+def demo_embassies_load(*, sandbox_url: str | None = None) -> dict[str, int]:
+    """Create the embassies and their accounts; start a sandbox for the occasion if none is running."""
+    with sandbox_available(sandbox_url) as url:
+        return _load(url)
 
 
 def _load(sandbox_url: str) -> dict[str, int]:

@@ -187,7 +187,7 @@ STORIES = [
     (
         "cyber-diplomacy",
         ["security", "digital"],
-        [],
+        ["FR"],
         "CyberDiplomacy",
         False,
         (30, 30, 30),

@@ -100,3 +100,15 @@ class XBillTests(TestCase):
             Post.objects.filter(pk=pk).update(state=State.PUBLISHED, external_id=f"x{pk}", published_at=timezone.now())
         self.client.force_login(self.lead)
         self.assertContains(self.client.get(reverse("wagtailadmin_home")), "$0.60 of the $10.00 budget")
+
+
+class EmptyPlanTests(TestCase):
+    def test_distribute_says_why_a_story_planned_with_no_posts_has_nothing_to_send(self):
+        from django.core.management.base import CommandError
+
+        tree = portal_tree_build(languages=("en",))
+        tree.story_add(slug="quiet", texts={"en": ("Quiet", "No embassy yet.")})  # planned before any embassy
+        accounts_for(embassy_make("oslo", "NO", "Oslo", "Europe/Oslo"))
+        with self.assertRaisesMessage(CommandError, "was planned with no posts") as caught:
+            call_command("distribute", "quiet", stdout=io.StringIO())
+        self.assertIn("(now 2 would)", str(caught.exception))

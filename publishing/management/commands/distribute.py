@@ -59,6 +59,12 @@ class Command(BaseCommand):
                 services.dispatch_soon()
             self.stdout.write(f"Approved {approved} posts to go now; {brought_forward} scheduled ones brought forward.")
         total = distribution.posts.count()
+        if total == 0:
+            would = len(services.target_accounts(source))
+            raise CommandError(
+                f"“{source.title}” was planned with no posts: when it was published no active embassy account matched "
+                f"its target ({source.get_target_display()}) and topic opt-outs (now {would} would). Nothing to send."
+            )
         self.stdout.write(f"“{source.title}”: {total} posts.")
         if wait:
             self.follow(distribution, total, timeout)

@@ -107,6 +107,7 @@ def baseline_ensure() -> None:
         "embassies.migrations.0002_embassy_staff_group",
         "publishing.migrations.0006_grant_roles",
         "publishing.migrations.0011_sensitivity_roles",
+        "portal.migrations.0007_editor_tools",
     ):
         importlib.import_module(migration).seed(apps, None)
 

@@ -1,0 +1,53 @@
+"""Editors do their whole job: upload and choose images in the ministry's collection, and translate a story."""
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image as PILImage
+from wagtail.images.models import Image
+from wagtail.test.utils import WagtailPageTestCase
+
+from portal.models import StoryPage
+from tests.factories import UserFactory, portal_tree_build
+
+
+def png() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (640, 360), (200, 40, 40)).save(buffer, format="PNG")
+    return SimpleUploadedFile("harbour.png", buffer.getvalue(), content_type="image/png")
+
+
+class EditorToolsTests(WagtailPageTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.tree = portal_tree_build(languages=("en", "fr"))
+        cls.editor = UserFactory(username="editor", groups=["Ministry editors"])
+
+    def setUp(self):
+        self.client.force_login(self.editor)
+
+    def test_an_editor_uploads_an_image_and_chooses_it(self):
+        self.assertEqual(self.client.get(reverse("wagtailimages:index")).status_code, 200)
+        response = self.client.post(
+            reverse("wagtailimages:add"), {"title": "Harbour at dawn", "file": png(), "collection": "1"}
+        )
+        self.assertEqual(response.status_code, 302, response.content[:500])
+        image = Image.objects.get(title="Harbour at dawn")
+        chooser = self.client.get(reverse("wagtailimages_chooser:choose"))
+        self.assertContains(chooser, "Harbour at dawn")
+        self.assertContains(chooser, "Upload")  # the chooser offers an upload too
+        self.assertEqual(image.uploaded_by_user, self.editor)
+
+    def test_an_editor_translates_a_story_and_submits_the_translation_for_review(self):
+        story = self.tree.story_add(slug="ocean", texts={"en": ("Ocean conference", "Funding.")})["en"]
+        url = reverse("wagtail_localize:submit_page_translation", args=(story.pk,))
+        self.assertEqual(self.client.get(url).status_code, 200)
+        response = self.client.post(url, {"locales": [self.tree.locales["fr"].pk]})
+        self.assertEqual(response.status_code, 302)
+        french = StoryPage.objects.get(translation_key=story.translation_key, locale=self.tree.locales["fr"])
+        self.assertFalse(french.live)  # a draft until the Ministry review approves it
+        workflow = french.get_workflow()
+        self.assertEqual(workflow.name, "Ministry review")
+        state = workflow.start(french, self.editor)
+        self.assertEqual(state.requested_by, self.editor)

@@ -137,17 +137,22 @@ def _fit_beside(headline: str, summary: str, hashtags: str, network: str, link: 
     return _fit(headline, summary, hashtags, link, network)
 
 
+HEADLINE_KEPT = 40  # weighted characters of the title a post keeps before its message is cut
+
+
 def _fit(headline: str, summary: str, hashtags: str, link: str, network: str) -> tuple[str, str, str]:
-    """The headline, summary and hashtags that fit the network's limit beside `link`: the summary is trimmed
-    first; then it goes and the headline is trimmed; then the hashtags go too."""
+    """The headline, summary and hashtags that fit the network's limit beside `link`. The message (the social text or
+    the standfirst) is what the post is for: the headline is shortened first, down to HEADLINE_KEPT; only then is
+    the summary cut; then the hashtags go; at last the headline stands alone."""
     limit = _limit(network)
     if _length(_join(headline, summary, hashtags, link), network) <= limit:
         return headline, summary, hashtags
-    fixed = _length(_join(headline, hashtags, link), network) + _length("\n\n", network)
-    summary = trim_to(summary, limit - fixed, network)
-    if _length(_join(headline, summary, hashtags, link), network) <= limit:
-        return headline, summary, hashtags
-    shorter = trim_to(headline, limit - _length(_join(hashtags, link), network) - 2, network)
-    if _length(_join(shorter, hashtags, link), network) <= limit:
-        return shorter, "", hashtags
+    for tags in (hashtags, ""):
+        beside = _length(_join(summary, tags, link), network) + _length("\n\n", network)
+        if limit - beside >= min(HEADLINE_KEPT, _length(headline, network)):
+            return trim_to(headline, limit - beside, network), summary, tags
+        shorter = trim_to(headline, HEADLINE_KEPT, network)
+        room = limit - _length(_join(shorter, tags, link), network) - _length("\n\n", network)
+        if room >= HEADLINE_KEPT:
+            return shorter, trim_to(summary, room, network), tags
     return trim_to(headline, limit - _length(link, network) - 2, network), "", ""

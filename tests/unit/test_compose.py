@@ -51,10 +51,28 @@ def test_a_long_summary_is_trimmed_first_and_the_link_stays_whole():
     assert weighted_length(post.text) > X_LIMIT - 15  # it used the room it had, short of a word
 
 
-def test_a_headline_too_long_for_anything_else_is_trimmed_and_keeps_the_hashtags():
-    post = x_post(story(title="Statement " * 60, standfirst="A summary that cannot fit."))
-    parts = post.text.split("\n\n")
-    assert len(parts) == 3 and parts[0].endswith("…") and parts[1] == "#ClimateAction #Paris"
+def test_an_overlong_title_is_shortened_and_the_message_kept_whole():
+    post = x_post(story(title="Statement " * 60, standfirst="The summary that carries the message."))
+    headline, summary, hashtags, link = post.text.split("\n\n")
+    assert headline.endswith("…") and summary == "The summary that carries the message."
+    assert hashtags == "#ClimateAction #Paris" and link == post.link
+    assert weighted_length(post.text) <= X_LIMIT
+
+
+def test_an_x_draft_keeps_the_social_text_and_shortens_the_title_before_cutting_it():
+    social = "Sweden doubles its support for climate adaptation in the countries most exposed to floods and drought."
+    title = "Minister for International Development announces a doubling of adaptation finance " * 2
+    page = story(title=title, url="https://www.government.se/en/s/pledge/")  # a link X counts as 23
+    page.social_text = social
+    headline, summary, _hashtags, _link = x_post(page).text.split("\n\n")
+    assert summary == social and headline.endswith("…")
+    assert weighted_length(x_post(page).text) <= X_LIMIT
+
+
+def test_hashtags_go_before_the_message_is_cut_to_nothing():
+    page = story(title="Pledge", standfirst="A message " * 20)
+    post = x_post(page, embassy(hashtags=" ".join(f"#Tag{n}" for n in range(30))))
+    assert "#Tag1" not in post.text and "A message" in post.text
     assert weighted_length(post.text) <= X_LIMIT
 
 

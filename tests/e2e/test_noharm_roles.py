@@ -55,7 +55,9 @@ def test_the_head_of_mission_approves_what_staff_could_not_and_a_lead_holds_and_
     page = browser.new_context().new_page()
     log_in(page, lead.username)
     page.goto(f"{live_server.url}/admin/publishing/holds/")
+    expect(page.get_by_label("Region", exact=True)).to_be_hidden()  # only the chosen scope's picker shows
     page.get_by_label("What to hold").select_option("embassy")
+    expect(page.get_by_label("Region", exact=True)).to_be_hidden()
     page.get_by_label("Embassy", exact=True).select_option(label="Embassy in Paris")
     page.get_by_label("Reason (required)").fill("Demonstrations near the embassy")
     page.get_by_role("button", name="Hold now").click()

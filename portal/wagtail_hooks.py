@@ -88,6 +88,16 @@ def force_publish_buttons(page, user, view_name=None, next_url=None):
             icon_name="tick",
             priority=20,
         )
+    from publishing.models import Distribution
+
+    distribution = Distribution.objects.filter(story__translation_key=page.translation_key).order_by("-pk").first()
+    if distribution and user.has_perm("publishing.view_distribution"):
+        yield Button(
+            _("Distribution"),
+            reverse("publishing_distribution", args=(distribution.pk,)),
+            icon_name="upload",
+            priority=10,
+        )
     if user.has_perm(review.FORCE_PUBLISH) and page.has_unpublished_changes:
         yield Button(
             _("Publish without review"),

@@ -3,8 +3,10 @@
 from datetime import UTC
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -244,18 +246,63 @@ def distribution_detail(request, distribution_id: int):
             "states": State.choices,
             "unreviewed": unreviewed_message(forced) if forced else "",
             "can_recall": request.user.has_perm(RECALL),
+            "filters": PostFilterForm(request.GET),
         },
     )
+
+
+POSTS_PER_PAGE = 50
+SORTS = {"embassy": ("embassy__name", "network"), "due": ("due_at", "pk"), "state": ("state", "embassy__name")}
+
+
+class PostFilterForm(forms.Form):
+    """What the distribution page narrows its posts to, and how it orders them."""
+
+    state = forms.ChoiceField(choices=[("", "—"), *State.choices], required=False)
+    network = forms.ChoiceField(choices=[("", "—"), ("facebook", "Facebook"), ("x", "X")], required=False)
+    region = forms.ChoiceField(choices=[("", "—"), *Region.choices], required=False)
+    language = forms.ChoiceField(choices=[("", "—"), *settings.LANGUAGES], required=False)
+    sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+
+    def apply(self, posts):
+        data = self.cleaned_data
+        for field, lookup in (("state", "state"), ("network", "network"), ("region", "embassy__region")):
+            if data[field]:
+                posts = posts.filter(**{lookup: data[field]})
+        if data["language"]:
+            posts = posts.filter(language=data["language"])
+        return posts.order_by(*SORTS[data["sort"] or "embassy"])
 
 
 def distribution_progress(request, distribution_id: int):
     _ministry_only(request)
     distribution = get_object_or_404(Distribution, pk=distribution_id)
-    rows = (
-        distribution.posts.select_related("embassy")
-        .order_by("embassy__name", "network")
-        .values("embassy__name", "network", "state", "language", "fallback", "external_url", "reason")
+    filters = PostFilterForm(request.GET)
+    if not filters.is_valid():
+        return JsonResponse({"errors": filters.errors}, status=400)
+    page = Paginator(filters.apply(distribution.posts.select_related("embassy")), POSTS_PER_PAGE).get_page(
+        filters.cleaned_data["page"] or 1
     )
+    rows = [
+        {
+            "embassy__name": post.embassy.name,
+            "network": post.network,
+            "state": post.state,
+            "language": post.language,
+            "fallback": post.fallback,
+            "sensitive": post.sensitive,
+            "external_url": post.external_url,
+            "reason": post.reason,
+            "text": post.text,
+            "due_local": (
+                f"{timezone.localtime(post.due_at, post.embassy.zone):%Y-%m-%d %H:%M} {post.embassy.time_zone}"
+                if post.due_at
+                else ""
+            ),
+        }
+        for post in page
+    ]
     recall_rows = [
         {
             "requested_at": recall.requested_at.strftime("%Y-%m-%d %H:%M:%S"),
@@ -270,7 +317,14 @@ def distribution_progress(request, distribution_id: int):
         for recall in Recall.objects.filter(story=distribution.story).select_related("requested_by")[:10]
     ]
     return JsonResponse(
-        {"counts": services.distribution_progress(distribution), "posts": list(rows), "recalls": recall_rows}
+        {
+            "counts": services.distribution_progress(distribution),
+            "posts": rows,
+            "page": page.number,
+            "pages": page.paginator.num_pages,
+            "matching": page.paginator.count,
+            "recalls": recall_rows,
+        }
     )
 
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 from unittest import mock
 
 from django.core.exceptions import PermissionDenied
+from django.test import TransactionTestCase
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Workflow
@@ -285,18 +286,17 @@ class ForcePublishTests(EditorialTestCase):
         self.assertIsNone(forced.approved_at)
 
 
-class TranslationPathTests(WagtailPageTestCase):
-    @classmethod
-    def setUpTestData(cls):
-        cls.tree = portal_tree_build(languages=("en", "fr"))
-        cls.approver = UserFactory(username="approver", groups=["Ministry approvers"])
+class TranslationPathTests(TransactionTestCase):
+    """Commits happen as in production: wagtail-localize publishes a translation as its transaction commits."""
 
     def test_updating_translations_with_publish_immediately_does_not_publish_them(self):
-        story = self.tree.story_add(slug="s", texts={"en": ("Story", "Standfirst.")})["en"]
+        tree = portal_tree_build(languages=("en", "fr"))
+        approver = UserFactory(username="approver", groups=["Ministry approvers"])
+        story = tree.story_add(slug="s", texts={"en": ("Story", "Standfirst.")})["en"]
         source, _ = TranslationSource.get_or_create_from_instance(story)
-        Translation.objects.create(source=source, target_locale=self.tree.locales["fr"]).save_target(publish=False)
-        self.client.force_login(self.approver)
+        Translation.objects.create(source=source, target_locale=tree.locales["fr"]).save_target(publish=False)
+        self.client.force_login(approver)
         url = reverse("wagtail_localize:update_translations", args=(source.pk,))
         response = self.client.post(url, {"publish_translations": "on"})
         self.assertRedirects(response, reverse("wagtailadmin_home"), fetch_redirect_response=False)  # refused
-        self.assertFalse(StoryPage.objects.get(locale=self.tree.locales["fr"]).live)
+        self.assertFalse(StoryPage.objects.get(locale=tree.locales["fr"]).live)

@@ -1,5 +1,6 @@
 """The portal's pages (home, story index, story), countries, and the second-eyes review task."""
 
+from django import forms
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
@@ -11,10 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import AbstractGroupApprovalTask, Page, PagePermissionTester, PageViewRestriction
 from wagtail.search import index
+
+from embassies.models import Region
 
 from . import review
 from .blocks import StoryBodyBlock
@@ -167,6 +171,26 @@ class StoryPermissionTester(PagePermissionTester):
         return False
 
 
+class StoryPageForm(WagtailAdminPageForm):
+    """The story form in the editor's terms: regions to tick, countries by their names in the editor's language."""
+
+    target_regions = forms.MultipleChoiceField(
+        label=_("regions"),
+        choices=Region.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("With “Embassies in regions”: the regions whose embassies receive the story."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "countries" in self.fields:
+            language = get_language() or "en"
+            countries = sorted(Country.objects.all(), key=lambda c: c.name(language))
+            self.fields["countries"].choices = [(c.code, c.name(language)) for c in countries]
+            self.fields["countries"].widget.attrs["size"] = 12
+
+
 class StoryPage(TranslatedPagesMixin, Page):
     standfirst = models.TextField(max_length=400, help_text=_("One or two sentences that open the story."))
     hero_image = models.ForeignKey(
@@ -221,6 +245,7 @@ class StoryPage(TranslatedPagesMixin, Page):
     ]
     content_panels = Page.content_panels + [
         FieldPanel("standfirst"),
+        MultiFieldPanel([FieldPanel("topics"), FieldPanel("countries")], heading=_("What the story is about")),
         MultiFieldPanel(
             [FieldPanel("hero_image"), FieldPanel("hero_alt"), FieldPanel("hero_credit")],
             heading=_("Hero image"),
@@ -229,7 +254,7 @@ class StoryPage(TranslatedPagesMixin, Page):
     ]
     promote_panels = Page.promote_panels + [
         MultiFieldPanel(
-            [FieldPanel("topics"), FieldPanel("countries"), FieldPanel("featured")],
+            [FieldPanel("featured")],
             heading=_("Classification"),
         ),
         MultiFieldPanel(
@@ -246,6 +271,7 @@ class StoryPage(TranslatedPagesMixin, Page):
     ]
     parent_page_types = ["portal.StoryIndexPage"]
     subpage_types: list[str] = []
+    base_form_class = StoryPageForm
 
     class Meta:
         permissions = [("mark_story_sensitive", _("Can mark a story sensitive everywhere (#NoHarm)"))]

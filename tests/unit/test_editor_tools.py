@@ -51,3 +51,27 @@ class EditorToolsTests(WagtailPageTestCase):
         self.assertEqual(workflow.name, "Ministry review")
         state = workflow.start(french, self.editor)
         self.assertEqual(state.requested_by, self.editor)
+
+
+class StoryFormTests(WagtailPageTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.tree = portal_tree_build(languages=("en", "fr"))
+        cls.editor = UserFactory(username="editor", groups=["Ministry editors"])
+
+    def test_the_story_form_offers_regions_to_tick_and_countries_by_name_in_the_editors_language(self):
+        from wagtail.users.models import UserProfile
+
+        story = self.tree.story_add(slug="s", texts={"en": ("Story", "Standfirst.")})["en"]
+        self.client.force_login(self.editor)
+        html = self.client.get(reverse("wagtailadmin_pages:edit", args=(story.pk,))).content.decode()
+        self.assertIn('type="checkbox" name="target_regions" value="europe"', html)
+        self.assertIn('<option value="SE">Sweden</option>', html)
+        profile = UserProfile.get_for_user(self.editor)
+        profile.preferred_language = "fr"
+        profile.save()
+        html = self.client.get(reverse("wagtailadmin_pages:edit", args=(story.pk,))).content.decode()
+        self.assertIn('<option value="SE">Suède</option>', html)
+        content_tab = html[html.index('id="tab-content"') : html.index('id="tab-promote"')]
+        self.assertIn('name="topics"', content_tab)
+        self.assertIn('name="countries"', content_tab)

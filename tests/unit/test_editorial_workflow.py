@@ -30,7 +30,6 @@ def story_form(story: StoryPage, **changes) -> dict:
         "social_text": "",
         "hashtags": "",
         "target": "all",
-        "target_regions": "[]",
         "topics": "",
         "seo_title": "",
         "search_description": "",
@@ -70,6 +69,11 @@ class SecondEyesTests(EditorialTestCase):
         workflow = story.get_workflow()
         self.assertEqual(workflow, Workflow.objects.get(name="Ministry review"))
         return workflow.start(story, user)
+
+    def assert_saved_as_draft(self, story, user, standfirst: str):
+        """The form was valid and kept as a draft: a refused publication, not a refused form."""
+        revision = StoryPage.objects.get(pk=story.pk).get_latest_revision()
+        self.assertEqual((revision.user, revision.content["standfirst"]), (user, standfirst))
 
     def assert_not_live(self, story):
         story.refresh_from_db()
@@ -153,7 +157,8 @@ class SecondEyesTests(EditorialTestCase):
         story = self.draft_story(self.approver)
         self.client.force_login(self.approver)
         url = reverse("wagtailadmin_pages:edit", args=(story.pk,))
-        self.client.post(url, {**story_form(story), "action-publish": "action-publish"})
+        self.client.post(url, {**story_form(story, standfirst="Changed."), "action-publish": "action-publish"})
+        self.assert_saved_as_draft(story, self.approver, "Changed.")
         self.assert_not_live(story)
 
     def test_bulk_publish_skips_stories(self):
@@ -189,6 +194,7 @@ class SecondEyesTests(EditorialTestCase):
         go_live = (timezone.now() + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
         url = reverse("wagtailadmin_pages:edit", args=(story.pk,))
         self.client.post(url, {**story_form(story, go_live_at=go_live), "action-publish": "action-publish"})
+        self.assertIsNone(StoryPage.objects.get(pk=story.pk).get_latest_revision().approved_go_live_at)
         with mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(hours=2)):
             pages_publish_scheduled()
         self.assert_not_live(story)
@@ -199,8 +205,11 @@ class SecondEyesTests(EditorialTestCase):
         story.standfirst = "Second draft."
         story.save_revision(user=self.approver)
         self.client.force_login(self.approver)
-        url = reverse("wagtailadmin_pages:revisions_revert", args=(story.pk, first.pk))
-        self.client.post(url, {**story_form(story), "action-publish": "action-publish"})
+        self.client.post(
+            reverse("wagtailadmin_pages:revisions_revert", args=(story.pk, first.pk)),
+            {**story_form(story, standfirst="Draft standfirst, reverted."), "action-publish": "action-publish"},
+        )
+        self.assert_saved_as_draft(story, self.approver, "Draft standfirst, reverted.")
         self.assert_not_live(story)
 
     def test_a_revision_someone_wrote_is_not_published_without_review(self):

@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .validators import reason_clean
+
 FORCE_PUBLISH = "portal.force_publish"
 REASON_MAX = 1000
 
@@ -119,11 +121,7 @@ def story_force_publish(*, story, user, reason: str):
 
     if not user.has_perm(FORCE_PUBLISH):
         raise PermissionDenied(_("Publishing without review needs the force-publish permission."))
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError(_("Say why this story cannot wait for review."))
-    if len(reason) > REASON_MAX:
-        raise ValidationError(_("Keep the reason under %(max)s characters.") % {"max": REASON_MAX})
+    reason = reason_clean(reason, limit=REASON_MAX, missing=_("Say why this story cannot wait for review."))
     revision = story.get_latest_revision()
     with transaction.atomic(), review_passed():
         forced = ForcedPublication.objects.create(story=story, revision=revision, forced_by=user, reason=reason)

@@ -53,6 +53,16 @@ def validate_translated_names(value) -> None:
             )
 
 
+def reason_clean(reason: str, *, limit: int, missing: str) -> str:
+    """A person's stated reason (for a hold, a recall, a force-publish): required, trimmed, of bounded length."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(missing)
+    if len(reason) > limit:
+        raise ValidationError(_("Keep the reason under %(max)s characters.") % {"max": limit})
+    return reason
+
+
 def validate_hashtags(value: str) -> None:
     bad = [tag for tag in value.split() if not HASHTAG.fullmatch(tag)]
     if bad:

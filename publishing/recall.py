@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from embassies.credentials import CredentialsUnreadable
 from portal.models import StoryPage
+from portal.validators import reason_clean
 
 from .channels import channel_for_account
 from .channels.base import ChannelError, Transient
@@ -32,11 +33,8 @@ def story_recall_start(*, story: StoryPage, user, reason: str, confirm: bool) ->
         raise PermissionDenied(_("Recalling a story needs the recall permission."))
     if not confirm:
         raise ValidationError(_("Recalling a story deletes its posts from every account; confirm to go ahead."))
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError(_("Say why the story is recalled: the embassies read it on every withdrawn post."))
-    if len(reason) > REASON_MAX:
-        raise ValidationError(_("Keep the reason under %(max)s characters.") % {"max": REASON_MAX})
+    missing = _("Say why the story is recalled: the embassies read it on every withdrawn post.")
+    reason = reason_clean(reason, limit=REASON_MAX, missing=missing)
     source = story_source(story)
     now = timezone.now()
     with transaction.atomic():

@@ -22,6 +22,7 @@ from wagtail.models import ModelLogEntry, Page
 from embassies.credentials import CredentialsUnreadable
 from embassies.models import Embassy, Region, SocialAccount
 from portal.models import StoryPage
+from portal.validators import reason_clean
 
 from . import hotpath, limits
 from .channels import channel_for_account
@@ -121,11 +122,7 @@ def hold_set(
 ) -> Hold:
     """Hold every post the scope covers from now on. A hold must name something that exists, and one equal to a
     hold already in force is refused (with that hold, for the caller to point at)."""
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError(_("A hold needs a reason."))
-    if len(reason) > HOLD_REASON_MAX:
-        raise ValidationError(_("Keep the reason under %(max)s characters.") % {"max": HOLD_REASON_MAX})
+    reason = reason_clean(reason, limit=HOLD_REASON_MAX, missing=_("A hold needs a reason."))
     if scope not in Hold.Scope.values:
         raise ValidationError(_("Choose what to hold: everything, a region, an embassy or a story."))
     target = {

@@ -1,5 +1,6 @@
 """Second-factor services: enrol an authenticator, issue recovery codes, reset a user's devices."""
 
+import base64
 import secrets
 from datetime import timedelta
 from urllib.parse import quote, urlencode
@@ -60,8 +61,6 @@ def second_factor_reset(*, user) -> int:
 
 def authenticator_secret_text(device: AuthenticatorDevice) -> str:
     """The secret as an authenticator app takes it by hand (base32, in groups of four)."""
-    import base64
-
     text = base64.b32encode(device.secret_get()).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test lint messages compilemessages bench clean
+.PHONY: run test lint messages compilemessages bench vendor clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,15 @@ messages: $(VENV)/.installed
 
 bench: $(VENV)/.installed compilemessages
 	$(PY) bench/portal.py
+
+# Front-end libraries: pinned in package.json and package-lock.json, installed from the npm registry and copied into
+# our own static files (a developer step; the copies are committed, so `make run` needs no Node.js).
+CHART_JS := publishing/static/publishing/vendor/chart.js
+vendor:
+	npm ci --no-audit --no-fund
+	mkdir -p $(CHART_JS)
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map \
+	  node_modules/chart.js/LICENSE.md $(CHART_JS)/
 
 clean:
 	rm -rf var

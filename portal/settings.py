@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
@@ -366,7 +367,30 @@ CELERY_BEAT_SCHEDULE = {
     "check-account-health": {"task": "embassies.tasks.accounts_check_health", "schedule": 6 * 3600.0},
     "dispatch-due-posts": {"task": "publishing.tasks.posts_dispatch_task", "schedule": 5.0},
     "sweep-posts": {"task": "publishing.tasks.posts_sweep_task", "schedule": 30.0},
+    "collect-metrics": {"task": "publishing.tasks.metrics_collect_task", "schedule": 60.0},
+    "thin-snapshots": {"task": "publishing.tasks.metrics_thin_task", "schedule": 24 * 3600.0},
+    "send-reach-digest": {
+        "task": "publishing.tasks.metrics_digest_task",
+        "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
+    },
 }
+# Reach: when a published post's figures are read, in hours after publishing (then never), per network. X bills
+# every read: eight reads a post in its life by default (see README).
+REACH_SCHEDULE_HOURS = {
+    network: [
+        float(h)
+        for h in env_list(f"REACH_SCHEDULE_HOURS_{network.upper()}")
+        or env_list("REACH_SCHEDULE_HOURS")
+        or ["1", "3", "6", "12", "24", "72", "168", "720"]
+    ]
+    for network in ("facebook", "x")
+}
+REACH_PASS_LIMIT = int(os.environ.get("REACH_PASS_LIMIT", "5000"))
+REACH_KEEP_ALL_DAYS = int(os.environ.get("REACH_KEEP_ALL_DAYS", "90"))
+# #NoHarm: a post whose replies per view reach this multiple of its account's own baseline (with at least this
+# many replies) raises an alert to the embassy's head of mission and the communications leads.
+REACH_REPLY_ALERT_MULTIPLE = float(os.environ.get("REACH_REPLY_ALERT_MULTIPLE", "4"))
+REACH_REPLY_ALERT_MIN_REPLIES = int(os.environ.get("REACH_REPLY_ALERT_MIN_REPLIES", "10"))
 PUBLISHING_SWEEP_SENDING_AFTER = int(os.environ.get("PUBLISHING_SWEEP_SENDING_AFTER", "600"))
 PUBLISHING_SWEEP_QUEUED_AFTER = int(os.environ.get("PUBLISHING_SWEEP_QUEUED_AFTER", "300"))
 PUBLISHING_RETRY_BASE_SECONDS = float(os.environ.get("PUBLISHING_RETRY_BASE_SECONDS", "5"))

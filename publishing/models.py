@@ -95,6 +95,15 @@ class Post(models.Model):
         ],
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # Reach: when the collector next reads the post's figures (None: never again), the latest figures, and when
+    # the network stopped finding the post.
+    metrics_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    latest_snapshot = models.ForeignKey(
+        "MetricSnapshot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    missing_since = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text=_("When the network stopped finding the post.")
+    )
 
     class Meta:
         ordering = ["due_at", "pk"]
@@ -105,7 +114,12 @@ class Post(models.Model):
                 fields=["network", "external_id"], condition=~Q(external_id=""), name="external_post_once"
             ),
         ]
-        indexes = [models.Index(fields=["state", "due_at"], name="post_due")]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="post_due"),
+            models.Index(fields=["metrics_due_at"], condition=Q(metrics_due_at__isnull=False), name="post_metrics_due"),
+            models.Index(fields=["embassy", "published_at"], name="post_embassy_published"),
+            models.Index(fields=["published_at"], name="post_published"),
+        ]
         permissions = [
             ("review_post", _("Can adapt, schedule, approve and skip posts of their embassies")),
             ("approve_sensitive_post", _("Can approve posts of stories that concern the host country")),
@@ -227,3 +241,92 @@ class Recall(models.Model):
 
     def __str__(self) -> str:
         return f"Recall of {self.story_id}: {self.deleted}/{self.total}"
+
+
+class MetricSnapshot(models.Model):
+    """A post's figures at one collection, appended and never changed. A figure the network did not give is
+    None, never 0, and `unavailable` says why; `step` is the scheduled age it stands for (the baseline compares
+    posts at the same step)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="snapshots", db_index=False)
+    # The post's account, kept here so baselines (an account's last posts at one age) read one index.
+    account = models.ForeignKey("embassies.SocialAccount", on_delete=models.CASCADE, related_name="+", db_index=False)
+    collected_at = models.DateTimeField()
+    age_seconds = models.PositiveIntegerField(help_text=_("The post's age when collected."))
+    step = models.PositiveSmallIntegerField(null=True, blank=True)
+    views = models.PositiveBigIntegerField(null=True, blank=True)
+    reach = models.PositiveBigIntegerField(null=True, blank=True)
+    reactions = models.PositiveBigIntegerField(null=True, blank=True)
+    comments = models.PositiveBigIntegerField(null=True, blank=True)
+    shares = models.PositiveBigIntegerField(null=True, blank=True)
+    clicks = models.PositiveBigIntegerField(null=True, blank=True)
+    unavailable = models.JSONField(default=dict, blank=True, help_text=_("Figure → why the network did not give it."))
+    names_version = models.CharField(max_length=40)
+    raw = models.JSONField(default=dict, blank=True)
+    baseline_views = models.FloatField(
+        null=True, blank=True, help_text=_("Median views of the account's last 20 posts at the same age.")
+    )
+    baseline_replies = models.FloatField(null=True, blank=True, help_text=_("Median comments per view of those posts."))
+
+    FIGURES = ("views", "reach", "reactions", "comments", "shares", "clicks")
+
+    class Meta:
+        ordering = ["post", "collected_at"]
+        default_permissions = ("view",)
+        permissions = [("receive_reach_alerts", _("Receives reach alerts and the weekly reach digest"))]
+        indexes = [
+            models.Index(fields=["post", "collected_at"], name="snapshot_post_time"),
+            models.Index(fields=["account", "step", "collected_at"], name="snapshot_baseline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Figures of post {self.post_id} at {self.collected_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def multiple(self) -> float | None:
+        """Views as a multiple of the account's baseline at this age."""
+        if self.views is None or not self.baseline_views:
+            return None
+        return self.views / self.baseline_views
+
+    @property
+    def replies_rate(self) -> float | None:
+        if self.comments is None or not self.views:
+            return None
+        return self.comments / self.views
+
+
+class RetiredMetric(models.Model):
+    """A metric name a network refused as no longer valid; the collector stops asking for it, and operators are
+    told. Deleting the row makes the collector try the name again."""
+
+    network = models.CharField(max_length=10)
+    name = models.CharField(max_length=100)
+    names_version = models.CharField(max_length=40)
+    first_refused_at = models.DateTimeField(auto_now_add=True)
+    last_refused_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        default_permissions = ("view", "delete")
+        constraints = [models.UniqueConstraint(fields=["network", "name"], name="retired_metric_once")]
+
+    def __str__(self) -> str:
+        return f"{self.network}: {self.name}"
+
+
+class ReplyAlert(models.Model):
+    """#NoHarm: a post drawing replies far above its embassy's own rate; the head of mission and the leads were
+    told to consider a call. One a post."""
+
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="reply_alert")
+    snapshot = models.ForeignKey(MetricSnapshot, on_delete=models.CASCADE, related_name="+")
+    multiple = models.FloatField(help_text=_("Replies per view as a multiple of the embassy's baseline."))
+    raised_at = models.DateTimeField(auto_now_add=True)
+    notified = models.PositiveIntegerField(default=0, help_text=_("People told."))
+
+    class Meta:
+        ordering = ["-raised_at"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"Unusual replies on post {self.post_id} ({self.multiple:.1f}×)"

@@ -102,7 +102,7 @@ def _gone_from_network(post: Post) -> bool:
 
 def _recalled(post: Post, recall_id: int, *, detail: str = "") -> str:
     with transaction.atomic():
-        transition(post, State.RECALLED, from_states=[State.PUBLISHED], reason=detail)
+        transition(post, State.RECALLED, from_states=[State.PUBLISHED], reason=detail, metrics_due_at=None)
         _recall_count(recall_id, deleted=True)
     return post.state
 

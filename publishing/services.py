@@ -29,6 +29,7 @@ from .channels import channel_for_account
 from .channels.base import AuthExpired, ChannelError, Duplicate, RateLimited, Rejected, Transient
 from .localize import compose, story_for_languages
 from .models import Distribution, Hold, Post, PostAttempt
+from .reach.collect import first_due
 from .sensitivity import approvable_by, heads_notify, post_approvable_by, post_is_sensitive, sensitive_reason
 from .text import post_text_problems
 
@@ -511,7 +512,8 @@ def post_publish(*, post_id: int) -> str:
         late_from=[State.UNCONFIRMED],
         external_id=published.external_id,
         external_url=published.url,
-        published_at=timezone.now(),
+        published_at=(published_at := timezone.now()),
+        metrics_due_at=first_due(post.network, published_at),
         reason="",
     )
     return post.state
@@ -711,7 +713,8 @@ def post_reconcile(*, post_id: int, duplicate: bool = False) -> str:
             from_states=[State.UNCONFIRMED],
             external_id=found.external_id,
             external_url=found.url,
-            published_at=found.created_at or timezone.now(),
+            published_at=(published_at := found.created_at or timezone.now()),
+            metrics_due_at=first_due(post.network, published_at),
             reason="",
         )
     elif duplicate:

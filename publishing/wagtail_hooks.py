@@ -21,6 +21,7 @@ def register_publishing_urls():
     from django.urls import path
 
     from . import views
+    from .reach import views as reach
 
     return [
         path("publishing/queue/", views.review_queue, name="publishing_review_queue"),
@@ -40,6 +41,11 @@ def register_publishing_urls():
         path("publishing/distributions/<int:distribution_id>/recall/", views.story_recall, name="publishing_recall"),
         path("publishing/holds/", views.holds, name="publishing_holds"),
         path("publishing/holds/<int:hold_id>/release/", views.hold_release, name="publishing_hold_release"),
+        path("reach/", reach.dashboard, name="reach_dashboard"),
+        path("reach/stories/", reach.stories, name="reach_stories"),
+        path("reach/stories/<int:story_id>/", reach.story, name="reach_story"),
+        path("reach/embassies/", reach.embassies, name="reach_embassies"),
+        path("reach/embassies/<int:embassy_id>/", reach.embassy, name="reach_embassy"),
     ]
 
 
@@ -86,6 +92,38 @@ def register_holds_menu_item():
     return PublishingMenuItem(
         _("Holds"), reverse("publishing_holds"), icon_name="warning", order=242, shown_to=can_hold
     )
+
+
+@hooks.register("register_admin_menu_item")
+def register_reach_menu_item():
+    from .reach.views import can_read_reach
+
+    return PublishingMenuItem(
+        _("Reach"), reverse("reach_dashboard"), icon_name="view", order=243, shown_to=can_read_reach
+    )
+
+
+class RetiredMetricsPanel(Component):
+    """Operators are told when a network refused a metric name: the figure is unavailable until the names are
+    updated."""
+
+    name = "retired_metrics"
+    order = 90
+    template_name = "publishing/reach/retired_panel.html"
+
+    def __init__(self, retired):
+        self.retired = retired
+
+    def get_context_data(self, parent_context=None):
+        return {"retired": self.retired}
+
+
+@hooks.register("construct_homepage_panels")
+def add_retired_metrics_panel(request, panels):
+    from .models import RetiredMetric
+
+    if request.user.has_perm("publishing.view_retiredmetric") and (retired := list(RetiredMetric.objects.all())):
+        panels.append(RetiredMetricsPanel(retired))
 
 
 class XSpendPanel(Component):

@@ -108,6 +108,7 @@ def baseline_ensure() -> None:
         "publishing.migrations.0006_grant_roles",
         "publishing.migrations.0011_sensitivity_roles",
         "portal.migrations.0007_editor_tools",
+        "publishing.migrations.0013_reach",
     ):
         importlib.import_module(migration).seed(apps, None)
 

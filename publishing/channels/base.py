@@ -46,6 +46,10 @@ class UnknownOutcome(ChannelError):
     """The request may have reached the network and the answer was lost: reconcile before retrying."""
 
 
+class Gone(ChannelError):
+    """The network no longer finds this post (deleted on the network, or never there)."""
+
+
 @dataclass(frozen=True)
 class Published:
     external_id: str
@@ -63,16 +67,39 @@ class RemotePost:
 
 @dataclass(frozen=True)
 class Metrics:
-    """Reach figures for one post. None means the network did not give it, never zero."""
+    """Reach figures for one post. None means the network did not give it, never zero; `unavailable` says why,
+    by figure."""
 
     external_id: str
     views: int | None = None
     reach: int | None = None
-    likes: int | None = None
-    shares: int | None = None
+    reactions: int | None = None
     comments: int | None = None
+    shares: int | None = None
     clicks: int | None = None
+    unavailable: dict[str, str] = field(default_factory=dict)
     raw: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass
+class MetricsRead:
+    """One read of many posts' figures: each post's Metrics or the error that stopped it, the calls it took,
+    and the metric names the network turned out to have retired."""
+
+    results: dict[str, "Metrics | ChannelError"] = field(default_factory=dict)
+    calls: int = 0
+    retired: list[str] = field(default_factory=list)
+
+    def merge(self, other: "MetricsRead") -> "MetricsRead":
+        self.results.update(other.results)
+        self.calls += other.calls
+        self.retired.extend(name for name in other.retired if name not in self.retired)
+        return self
+
+
+def count_or_none(value) -> int | None:
+    """A figure as the network gave it: a non-negative integer, or None (a malformed value is not a zero)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 @dataclass(frozen=True)
@@ -118,7 +145,8 @@ class Channel(ABC):
     def recent_posts(self, *, limit: int = 100) -> Iterator[RemotePost]: ...
 
     @abstractmethod
-    def metrics(self, external_ids: Iterable[str]) -> dict[str, Metrics]: ...
+    def metrics(self, external_ids: Iterable[str]) -> dict[str, Metrics]:
+        """The figures of this account's posts that the network gave; the others are unavailable."""
 
     @abstractmethod
     def check(self) -> AccountCheck: ...

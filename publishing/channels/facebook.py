@@ -4,20 +4,23 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import facebook
 import requests
 from django.conf import settings
 
+from . import metric_names
 from .base import (
     AccountCheck,
     AuthExpired,
     Channel,
     ChannelError,
     Duplicate,
+    Gone,
     Image,
     Metrics,
+    MetricsRead,
     Published,
     RateLimited,
     Rejected,
@@ -25,13 +28,11 @@ from .base import (
     Transient,
     UnknownOutcome,
     Usage,
+    count_or_none,
     thread_session,
     transport_error,
 )
 
-# Post insights valid from Graph v23 on; one removed name fails the whole call with #100.
-POST_INSIGHTS = ("post_media_view", "post_total_media_view_unique", "post_clicks", "post_reactions_by_type_total")
-POST_FIELDS = "shares,comments.limit(0).summary(true),reactions.limit(0).summary(true)"
 MAX_BATCH = 50
 # A link post keeps its link as an attachment, whatever its message says: reconciliation looks there too.
 RECENT_POST_FIELDS = "id,message,created_time,permalink_url,attachments{unshimmed_url,url,target}"
@@ -176,67 +177,9 @@ class FacebookChannel(Channel):
             )
 
     def metrics(self, external_ids: Iterable[str]) -> dict[str, Metrics]:
-        ids = list(dict.fromkeys(external_ids))
-        results: dict[str, Metrics] = {}
-        per_batch = MAX_BATCH // 2  # two operations a post: fields and insights
-        for start in range(0, len(ids), per_batch):
-            chunk = ids[start : start + per_batch]
-            operations = []
-            for post_id in chunk:
-                operations.append({"method": "GET", "relative_url": f"{post_id}?fields={POST_FIELDS}"})
-                operations.append(
-                    {"method": "GET", "relative_url": f"{post_id}/insights?metric={','.join(POST_INSIGHTS)}"}
-                )
-            answers = self._call(
-                lambda operations=operations: self.graph.request(
-                    self.graph.version, post_args={"batch": json.dumps(operations), "include_headers": "false"}
-                )
-            )
-            if not isinstance(answers, list) or len(answers) != len(operations):
-                raise Transient("Facebook: malformed batch answer")
-            for index, post_id in enumerate(chunk):
-                fields = self._batch_body(answers[2 * index])
-                insights = self._batch_body(answers[2 * index + 1])
-                if fields is None and insights is None:
-                    continue  # deleted or unreadable: its figures are unavailable, not zero
-                results[post_id] = self._figures(post_id, fields or {}, insights or {})
-        return results
-
-    def _batch_body(self, answer) -> dict | None:
-        if not isinstance(answer, dict) or answer.get("code") != 200:
-            body = answer.get("body") if isinstance(answer, dict) else None
-            try:
-                parsed = json.loads(body) if body else {}
-            except ValueError:
-                parsed = {}
-            error = parsed.get("error", {}) if isinstance(parsed, dict) else {}
-            if error.get("code") in AUTH_CODES:
-                raise AuthExpired("Facebook: the Page token is no longer valid")
-            if error.get("code") in RATE_LIMIT_CODES:
-                raise RateLimited(f"Facebook: {error.get('message')}", until=datetime.now(UTC) + timedelta(minutes=15))
-            return None
-        try:
-            return json.loads(answer["body"])
-        except (KeyError, ValueError):
-            return None
-
-    def _figures(self, post_id: str, fields: dict, insights: dict) -> Metrics:
-        values = {item.get("name"): (item.get("values") or [{}])[0].get("value") for item in insights.get("data", [])}
-        reactions = values.get("post_reactions_by_type_total")
-        likes = fields.get("reactions", {}).get("summary", {}).get("total_count")
-        if likes is None and isinstance(reactions, dict):
-            likes = sum(reactions.values())
-        return Metrics(
-            external_id=post_id,
-            views=values.get("post_media_view"),
-            reach=values.get("post_total_media_view_unique"),
-            clicks=values.get("post_clicks"),
-            likes=likes,
-            comments=fields.get("comments", {}).get("summary", {}).get("total_count"),
-            # Graph leaves "shares" out when a post has none.
-            shares=fields.get("shares", {}).get("count", 0) if fields else None,
-            raw={"fields": fields, "insights": values},
-        )
+        token = self.graph.access_token
+        read = pages_metrics([(post_id, token) for post_id in dict.fromkeys(external_ids)])
+        return {post_id: found for post_id, found in read.results.items() if isinstance(found, Metrics)}
 
     def check(self) -> AccountCheck:
         token = self.graph.access_token
@@ -256,3 +199,159 @@ class FacebookChannel(Channel):
             expires_at=datetime.fromtimestamp(expires, UTC) if expires else None,
             scopes=tuple(data.get("scopes", [])),
         )
+
+
+# Reading many Pages' posts at once ------------------------------------------------------------------------------
+
+
+def _operation(post_id: str, token: str, insights: Iterable[str], *, fields: Iterable[str] = ()) -> dict:
+    """One batch operation reading a post's fields and its insights as a field expansion, with its own Page
+    token: one read a post, whatever Page it is on."""
+    names = list(insights)
+    wanted = [*fields, *([f"insights.metric({','.join(names)})"] if names else [])]
+    return {
+        "method": "GET",
+        "relative_url": f"{post_id}?{urlencode({'fields': ','.join(wanted), 'access_token': token})}",
+    }
+
+
+def _operation_error(answer) -> dict | None:
+    """The Graph error an operation answered, or None when it answered 200 with a JSON object."""
+    if isinstance(answer, dict) and answer.get("code") == 200:
+        return None
+    body = answer.get("body") if isinstance(answer, dict) else None
+    try:
+        parsed = json.loads(body) if isinstance(body, str) else {}
+    except ValueError:
+        parsed = {}
+    error = parsed.get("error") if isinstance(parsed, dict) else None
+    return error if isinstance(error, dict) else {"code": None, "message": "malformed operation answer"}
+
+
+def _retired_metric_error(error: dict | None) -> bool:
+    return bool(error) and error.get("code") == 100 and "metric" in str(error.get("message", "")).lower()
+
+
+def _operation_failure(error: dict) -> ChannelError:
+    code, message = error.get("code"), str(error.get("message") or "Graph API error")
+    if code == 100 and ("does not exist" in message or error.get("type") == "GraphMethodException"):
+        return Gone(f"Facebook: {message}")
+    if code in RATE_LIMIT_CODES:
+        return RateLimited(f"Facebook: {message}", until=datetime.now(UTC) + timedelta(minutes=15))
+    if code in AUTH_CODES:
+        return AuthExpired("Facebook: the Page token is no longer valid")
+    if code in TRANSIENT_CODES or code is None:
+        return Transient(f"Facebook: {message}")
+    return Rejected(f"Facebook: {message}", code=str(code))
+
+
+def _post_figures(post_id: str, body: dict, insights: dict[str, str], retired: Iterable[str]) -> Metrics:
+    data = (body.get("insights") or {}).get("data") if isinstance(body.get("insights"), dict) else None
+    values = {}
+    for item in data if isinstance(data, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("values"), list) and item["values"]:
+            first = item["values"][0]
+            values[item.get("name")] = first.get("value") if isinstance(first, dict) else None
+    unavailable: dict[str, str] = {}
+    figures: dict[str, int | None] = {}
+    retired = set(retired)
+    for figure, name in metric_names.FACEBOOK_INSIGHTS.items():
+        if name in retired:
+            figures[figure] = None
+            unavailable[figure] = f"Facebook retired the metric {name}"
+            continue
+        figures[figure] = count_or_none(values.get(name))
+        if figures[figure] is None:
+            unavailable[figure] = f"Facebook did not give {name}"
+
+    def summary(edge: str) -> int | None:
+        node = body.get(edge)
+        return count_or_none(node.get("summary", {}).get("total_count")) if isinstance(node, dict) else None
+
+    figures["reactions"], figures["comments"] = summary("reactions"), summary("comments")
+    shares = body.get("shares")
+    # The Graph leaves "shares" out when a post has none.
+    figures["shares"] = count_or_none(shares.get("count")) if isinstance(shares, dict) else 0
+    for figure in ("reactions", "comments", "shares"):
+        if figures[figure] is None:
+            unavailable[figure] = f"Facebook did not give {figure}"
+    return Metrics(external_id=post_id, unavailable=unavailable, raw=body, **figures)
+
+
+def pages_metrics(
+    reads: list[tuple[str, str]], *, retired: Iterable[str] = (), timeout: float | None = None
+) -> MetricsRead:
+    """The figures of many posts on many Pages, `reads` being (post id, that Page's token): batches of up to 50
+    operations, one a post. When the Graph refuses an insights metric (#100 fails the whole operation), one more
+    batch asks each name alone for one of the refused posts, the retired names are dropped, and the refused posts
+    are read again without them — the other metrics still arrive in the same pass."""
+    read = MetricsRead()
+    if not reads:
+        return read
+    retired_names = list(dict.fromkeys(retired))
+    session = thread_session(timeout=timeout or settings.CHANNEL_TIMEOUT)
+    graph = GraphAPI(reads[0][1], session=session, timeout=session.timeout)
+
+    def asked() -> list[str]:
+        return [name for name in metric_names.FACEBOOK_INSIGHTS.values() if name not in retired_names]
+
+    def batch(operations: list[dict]) -> list:
+        read.calls += 1
+        try:
+            answers = graph.request(
+                graph.version, post_args={"batch": json.dumps(operations), "include_headers": "false"}
+            )
+        except facebook.GraphAPIError as error:
+            raise graph_error(error, writing=False) from None
+        except requests.RequestException as error:
+            raise transport_error(error, writing=False, network="Facebook") from None
+        except (ValueError, KeyError) as error:
+            raise Transient(f"Facebook: malformed answer ({type(error).__name__})") from None
+        if not isinstance(answers, list) or len(answers) != len(operations):
+            raise Transient("Facebook: malformed batch answer")
+        return answers
+
+    pending = list(dict.fromkeys(reads))
+    while pending:
+        chunk, pending = pending[:MAX_BATCH], pending[MAX_BATCH:]
+        try:
+            answers = batch([_operation(p, t, asked(), fields=metric_names.FACEBOOK_FIELDS) for p, t in chunk])
+        except ChannelError as error:
+            read.results.update((post_id, error) for post_id, _ in chunk)
+            continue
+        refused = []
+        for (post_id, token), answer in zip(chunk, answers, strict=True):
+            error = _operation_error(answer)
+            if error is None:
+                try:
+                    body = json.loads(answer["body"])
+                except (KeyError, TypeError, ValueError):
+                    body = None
+                read.results[post_id] = (
+                    _post_figures(post_id, body, metric_names.FACEBOOK_INSIGHTS, retired_names)
+                    if isinstance(body, dict)
+                    else Transient("Facebook: malformed operation answer")
+                )
+            elif _retired_metric_error(error) and asked():
+                refused.append((post_id, token))
+            else:
+                read.results[post_id] = _operation_failure(error)
+        if not refused:
+            continue
+        names = asked()
+        post_id, token = refused[0]
+        try:
+            probes = batch([_operation(post_id, token, [name]) for name in names])
+        except ChannelError as error:
+            read.results.update((p, error) for p, _ in refused)
+            continue
+        newly = [
+            name for name, answer in zip(names, probes, strict=True) if _retired_metric_error(_operation_error(answer))
+        ]
+        if not newly:
+            read.results.update((p, Transient("Facebook refused the insights metrics")) for p, _ in refused)
+            continue
+        retired_names.extend(newly)
+        read.retired.extend(newly)
+        pending = refused + pending
+    return read

@@ -7,6 +7,7 @@ import requests
 import tweepy
 from django.conf import settings
 
+from . import metric_names
 from .base import (
     AccountCheck,
     ApiSession,
@@ -14,8 +15,10 @@ from .base import (
     Channel,
     ChannelError,
     Duplicate,
+    Gone,
     Image,
     Metrics,
+    MetricsRead,
     Published,
     RateLimited,
     Rejected,
@@ -23,6 +26,7 @@ from .base import (
     Transient,
     UnknownOutcome,
     Usage,
+    count_or_none,
     thread_session,
     transport_error,
 )
@@ -31,7 +35,6 @@ from .textlength import weighted_length
 __all__ = ["XChannel", "weighted_length", "x_error"]
 
 TWEEPY_HOSTS = ("https://api.twitter.com", "https://api.x.com")
-LOOKUP_FIELDS = ["public_metrics", "non_public_metrics", "organic_metrics", "created_at"]
 MAX_LOOKUP = 100
 
 
@@ -62,6 +65,35 @@ def x_error(error: tweepy.HTTPException, *, writing: bool) -> ChannelError:
     if isinstance(error, tweepy.TwitterServerError):
         return Transient(f"X: {detail}")
     return Rejected(f"X: {detail}", code=str(error.response.status_code))
+
+
+def tweet_figures(tweet, *, non_public: bool) -> Metrics:
+    """A looked-up post's figures: views from the owner's impressions where X gives them, else the public ones;
+    X gives impressions, never reach; link clicks only to the owner, for 30 days."""
+    public = tweet.public_metrics if isinstance(tweet.public_metrics, dict) else {}
+    private = tweet.non_public_metrics if isinstance(tweet.non_public_metrics, dict) else {}
+    views = count_or_none(private.get("impression_count"))
+    if views is None:
+        views = count_or_none(public.get("impression_count"))
+    retweets, quotes = count_or_none(public.get("retweet_count")), count_or_none(public.get("quote_count"))
+    figures = {
+        "views": views,
+        "reach": None,
+        "reactions": count_or_none(public.get("like_count")),
+        "comments": count_or_none(public.get("reply_count")),
+        "shares": retweets + (quotes or 0) if retweets is not None else None,
+        "clicks": count_or_none(private.get("url_link_clicks")),
+    }
+    unavailable = {name: f"X did not give {name}" for name, value in figures.items() if value is None}
+    unavailable["reach"] = "X gives impressions, not reach"
+    if figures["clicks"] is None:
+        unavailable["clicks"] = (
+            "X did not give link clicks"
+            if non_public
+            else f"X gives link clicks only for {metric_names.X_NON_PUBLIC_DAYS} days after posting"
+        )
+    raw = {"public_metrics": public, **({"non_public_metrics": private} if private else {})}
+    return Metrics(external_id=str(tweet.id), unavailable=unavailable, raw=raw, **figures)
 
 
 class XChannel(Channel):
@@ -157,29 +189,38 @@ class XChannel(Channel):
             )
 
     def metrics(self, external_ids: Iterable[str]) -> dict[str, Metrics]:
+        read = self.metrics_read(list(external_ids), non_public=True)
+        return {post_id: found for post_id, found in read.results.items() if isinstance(found, Metrics)}
+
+    def metrics_read(self, external_ids: list[str], *, non_public: bool) -> MetricsRead:
+        """Lookups of up to 100 of this account's posts with its own token. `non_public`: ask the owner-only
+        metrics too, which X gives for 30 days after posting (link clicks, and impressions as the owner sees
+        them); without them views come from the public metrics and clicks are unavailable."""
+        read = MetricsRead()
+        fields = [*metric_names.X_PUBLIC_FIELDS, *(metric_names.X_NON_PUBLIC_FIELDS if non_public else ())]
         ids = list(dict.fromkeys(external_ids))
-        results: dict[str, Metrics] = {}
         for start in range(0, len(ids), MAX_LOOKUP):
             chunk = ids[start : start + MAX_LOOKUP]
-            answer = self._call(
-                lambda chunk=chunk: self.client.get_tweets(chunk, tweet_fields=LOOKUP_FIELDS, user_auth=False)
-            )
-            for tweet in answer.data or []:  # ids X could not find come back in answer.errors: unavailable
-                public = tweet.public_metrics or {}
-                private = tweet.non_public_metrics or {}
-                results[str(tweet.id)] = Metrics(
-                    external_id=str(tweet.id),
-                    views=public.get("impression_count"),
-                    reach=None,  # X reports impressions, never reach
-                    likes=public.get("like_count"),
-                    shares=(public["retweet_count"] + public.get("quote_count", 0))
-                    if "retweet_count" in public
-                    else None,
-                    comments=public.get("reply_count"),
-                    clicks=private.get("url_link_clicks"),
-                    raw={"public_metrics": public, "non_public_metrics": private},
+            read.calls += 1
+            try:
+                answer = self._call(
+                    lambda chunk=chunk: self.client.get_tweets(chunk, tweet_fields=fields, user_auth=False)
                 )
-        return results
+            except ChannelError as error:
+                read.results.update((post_id, error) for post_id in chunk)
+                continue
+            for problem in answer.errors or []:
+                found = (
+                    str(problem.get("resource_id") or problem.get("value") or "") if isinstance(problem, dict) else ""
+                )
+                if (
+                    found in chunk
+                    and "not-found" in str(problem.get("type", "")) + str(problem.get("title", "")).lower()
+                ):
+                    read.results[found] = Gone(f"X: {problem.get('detail') or 'the post is not found'}")
+            for tweet in answer.data or []:
+                read.results[str(tweet.id)] = tweet_figures(tweet, non_public=non_public)
+        return read
 
     def check(self) -> AccountCheck:
         answer = self._call(lambda: self.client.get_me(user_auth=False))

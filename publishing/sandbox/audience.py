@@ -20,7 +20,9 @@ def _timing(post: Post, account: Account) -> float:
     return 1.0 if 8 <= local_hour < 21 else 0.45
 
 
-def figures(post: Post, account: Account, now: float) -> dict[str, int]:
+def figures(post: Post, account: Account, now: float, *, replies_factor: float = 1.0) -> dict[str, int]:
+    """The post's figures at `now`; `replies_factor` makes it draw that many times its usual replies (a post
+    that starts an argument)."""
     age_hours = max(0.0, (now - post.created_at) / 3600)
     appeal = _appeal(post.id)
     grown = 1 - math.exp(-age_hours / HALF_LIFE_HOURS)
@@ -33,7 +35,7 @@ def figures(post: Post, account: Account, now: float) -> dict[str, int]:
         "loves": int(likes * 0.25),
         "wows": int(likes * 0.08),
         "shares": int(views * 0.004 * appeal),
-        "comments": int(views * 0.006),
+        "comments": int(views * 0.006 * replies_factor),
         "clicks": int(views * 0.012 * appeal),
         "profile_clicks": int(views * 0.002),
         "bookmarks": int(likes * 0.2),

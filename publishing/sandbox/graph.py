@@ -18,6 +18,7 @@ MAX_BATCH = 50
 USER_TOKEN_TTL = 2 * 3600
 LONG_LIVED_TTL = 60 * 24 * 3600
 CURRENT_METRICS = {"post_media_view", "post_total_media_view_unique", "post_clicks", "post_reactions_by_type_total"}
+INSIGHTS_EXPANSION = re.compile(r"^insights\.metric\(([^)]*)\)$")
 METRIC_TITLES = {
     "post_media_view": ("Media views", "The number of times your post was on screen."),
     "post_total_media_view_unique": ("Media viewers", "The number of people who saw your post."),
@@ -339,16 +340,18 @@ class GraphApi:
                 raise Drop()
             return Response.json(200, {"success": True})
         account = self.store.account(post.account_id)
-        figures = audience.figures(post, account, self.store.now())
+        figures = audience.figures(post, account, self.store.now(), replies_factor=self.store.replies_factor(post.id))
         if edge == "insights":
-            return self.insights(request, post, figures)
+            return Response.json(200, self.insights(post, figures, request.param("metric")))
         if edge:
             raise error(100, "(#100) Unknown path components")
         fields = [f for f in re.split(r",(?![^(]*\))", request.param("fields", "id")) if f]
         data: dict = {"id": post.id}
         for name in fields:
             base = name.split(".", 1)[0]
-            if base == "message":
+            if expansion := INSIGHTS_EXPANSION.match(name):
+                data["insights"] = self.insights(post, figures, expansion.group(1))
+            elif base == "message":
                 data["message"] = post.text
             elif base == "created_time":
                 data["created_time"] = iso(post.created_at)
@@ -365,9 +368,11 @@ class GraphApi:
                 data[base] = {"data": [], "summary": {"total_count": total}}
         return Response.json(200, data)
 
-    def insights(self, request: Request, post, figures: dict) -> Response:
-        metrics = [m for m in request.param("metric").split(",") if m]
-        if not metrics or any(m not in CURRENT_METRICS for m in metrics):
+    def insights(self, post, figures: dict, names: str) -> dict:
+        """A post's lifetime insights; one name the Graph does not know (or has retired) fails the whole call."""
+        metrics = [m for m in names.split(",") if m]
+        retired = set(self.store.setting("retired_metrics", []))
+        if not metrics or any(m not in CURRENT_METRICS or m in retired for m in metrics):
             raise error(100, "(#100) The value must be a valid insights metric")
         values = {
             "post_media_view": figures["views"],
@@ -388,7 +393,7 @@ class GraphApi:
             }
             for m in metrics
         ]
-        return Response.json(200, {"data": data, "paging": {"previous": "", "next": ""}})
+        return {"data": data, "paging": {"previous": "", "next": ""}}
 
     def attachments(self, post) -> dict:
         """A link post's card, as the Graph gives it: the link behind Facebook's redirect, and unshimmed."""

@@ -106,6 +106,24 @@ class Sandbox:
                     return Response.json(200, {"data": [p.__dict__ for p in posts]})
                 if parts[2] == "revoke" and method == "POST":
                     return Response.json(200, {"revoked": self.store.tokens_revoke(account_id=account.id)})
+            if len(parts) == 3 and parts[0] == "posts" and parts[2] == "replies" and method == "POST":
+                # The audience answers this post with `factor` times its usual replies.
+                if self.store.post(parts[1]) is None:
+                    return Response.json(404, {"error": "no such post"})
+                factor = float(data.get("factor", 1))
+                if not 0 <= factor <= 1000:
+                    raise ValueError('"factor" must be between 0 and 1000')
+                self.store.setting_set(f"replies:{parts[1]}", factor)
+                return Response.json(200, {"post": parts[1], "factor": factor})
+            if parts == ["metrics", "retired"] and method == "GET":
+                return Response.json(200, {"retired": self.store.setting("retired_metrics", [])})
+            if parts == ["metrics", "retired"] and method == "POST":
+                # Retire Graph insights metrics: any call naming one fails with #100, as the Graph does.
+                names = data.get("names")
+                if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                    raise ValueError('"names" must be a list of metric names')
+                self.store.setting_set("retired_metrics", sorted(set(names)))
+                return Response.json(200, {"retired": sorted(set(names))})
             if parts == ["faults"] and method == "GET":
                 return Response.json(200, self.faults.all())
             if parts == ["faults"] and method == "POST":

@@ -247,6 +247,9 @@ class Store:
             )
         )
 
+    def replies_factor(self, post_id: str) -> float:
+        return float(self.setting(f"replies:{post_id}", 1.0))
+
     def post_delete(self, post_id: str) -> bool:
         with self.tx() as db:
             return db.execute("UPDATE posts SET deleted = 1 WHERE id = ? AND deleted = 0", (post_id,)).rowcount == 1

@@ -299,7 +299,9 @@ class XApi:
             data["created_at"] = iso(post.created_at)
         if "author_id" in fields:
             data["author_id"] = post.account_id
-        figures = audience.figures(post, self.store.account(post.account_id), now)
+        figures = audience.figures(
+            post, self.store.account(post.account_id), now, replies_factor=self.store.replies_factor(post.id)
+        )
         if "public_metrics" in fields:
             data["public_metrics"] = {
                 "retweet_count": figures["shares"],

@@ -83,7 +83,7 @@ def test_metrics_grow_with_time_and_come_in_batches(sandbox, page):
     first = later[ids[0]]
     assert first.views > fresh[ids[0]].views >= 0
     assert 0 < first.reach <= first.views
-    assert first.likes is not None and first.comments is not None and first.clicks is not None
+    assert first.reactions is not None and first.comments is not None and first.clicks is not None
 
 
 def test_check_reports_a_valid_page_token(page):

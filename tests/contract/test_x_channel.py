@@ -77,7 +77,7 @@ def test_metrics_in_lookups_of_100_with_missing_posts_unavailable(sandbox, accou
     assert set(figures) == set(ids[1:])
     one = figures[ids[1]]
     assert one.views > 0 and one.reach is None  # X gives impressions, never reach
-    assert one.clicks is not None and one.likes is not None
+    assert one.clicks is not None and one.reactions is not None
 
 
 def test_check_names_the_account(account):

@@ -1,0 +1,73 @@
+"""Prints a story's reach: one row per post from its latest snapshot."""
+
+import csv
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
+
+from portal.models import StoryPage
+from publishing.models import Post
+from publishing.services import story_source
+
+COLUMNS = [
+    "embassy",
+    "network",
+    "language",
+    "external_id",
+    "published_at",
+    "collected_at",
+    "views",
+    "reach",
+    "reactions",
+    "comments",
+    "shares",
+    "clicks",
+]
+
+
+def report_rows(story: StoryPage) -> list[dict]:
+    posts = (
+        Post.objects.filter(distribution__story=story, published_at__isnull=False)
+        .select_related("embassy", "latest_snapshot")
+        .order_by("embassy__name", "network")
+    )
+    rows = []
+    for post in posts:
+        snapshot = post.latest_snapshot
+        rows.append(
+            {
+                "embassy": post.embassy.slug,
+                "network": post.network,
+                "language": post.language,
+                "external_id": post.external_id,
+                "published_at": post.published_at.isoformat(),
+                "collected_at": snapshot.collected_at.isoformat() if snapshot else None,
+                **{name: getattr(snapshot, name) if snapshot else None for name in COLUMNS[6:]},
+            }
+        )
+    return rows
+
+
+class Command(BaseCommand):
+    help = "A story's reach, one row per post from its latest snapshot: reach_report --story <id or slug>"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--story", required=True, help="the story's page id or slug")
+        parser.add_argument("--format", choices=["csv", "json"], default="csv")
+
+    def handle(self, *args, story, format, **options):
+        match = Q(slug=story) | (Q(pk=int(story)) if story.isdigit() else Q(pk=None))
+        page = StoryPage.objects.filter(match).order_by("pk").first()
+        if page is None:
+            raise CommandError(f"No story with id or slug “{story}”.")
+        rows = report_rows(story_source(page))
+        if format == "json":
+            self.stdout.write(json.dumps(rows, indent=2))
+            return
+        # An empty cell is a figure the network did not give (or not collected yet), never 0.
+        writer = csv.DictWriter(self.stdout, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        sys.stdout.flush()

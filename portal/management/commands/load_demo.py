@@ -15,8 +15,8 @@ class Command(BaseCommand):
         created = demo_embassies_load()
         logins = demo_site_load()
         logins += demo_staff_load(DEMO_PASSWORD)
-        with sandbox_available():
-            states = demo_distributions_load()
+        with sandbox_available() as sandbox_url:
+            states = demo_distributions_load(sandbox_url)
         if states:
             self.stdout.write(
                 "Demo distributions: " + ", ".join(f"{state} {n}" for state, n in states.items() if n) + "."

@@ -40,6 +40,64 @@ class SandboxClient:
     def advance(self, seconds: float) -> None:
         requests.post(f"{self.url}/_sandbox/clock", json={"advance_seconds": seconds}, timeout=10).raise_for_status()
 
+    def freeze(self, frozen: bool = True) -> None:
+        requests.post(f"{self.url}/_sandbox/clock", json={"freeze": frozen}, timeout=10).raise_for_status()
+
+    def calls(self) -> dict[str, int]:
+        return requests.get(f"{self.url}/_sandbox/calls", timeout=10).json()
+
+    def calls_reset(self) -> None:
+        requests.delete(f"{self.url}/_sandbox/calls", timeout=10).raise_for_status()
+
+    def retire(self, *names: str) -> None:
+        requests.post(
+            f"{self.url}/_sandbox/metrics/retired", json={"names": list(names)}, timeout=10
+        ).raise_for_status()
+
+    def replies(self, post_id: str, factor: float) -> None:
+        requests.post(
+            f"{self.url}/_sandbox/posts/{post_id}/replies", json={"factor": factor}, timeout=10
+        ).raise_for_status()
+
+    def says(self, post) -> dict:
+        """A post's figures read straight from the API with its account's token: the independent check of what the
+        collector stored, normalised as the reach issue defines each figure."""
+        token = post.account.credentials_get()["access_token"]
+        if post.network == "facebook":
+            answer = requests.get(
+                f"{self.url}/v25.0/{post.external_id}",
+                params={
+                    "access_token": token,
+                    "fields": "shares,comments.summary(true),reactions.summary(true),"
+                    "insights.metric(post_media_view,post_total_media_view_unique,post_clicks)",
+                },
+                timeout=10,
+            ).json()
+            insights = {i["name"]: i["values"][0]["value"] for i in answer["insights"]["data"]}
+            return {
+                "views": insights["post_media_view"],
+                "reach": insights["post_total_media_view_unique"],
+                "clicks": insights["post_clicks"],
+                "reactions": answer["reactions"]["summary"]["total_count"],
+                "comments": answer["comments"]["summary"]["total_count"],
+                "shares": answer.get("shares", {}).get("count", 0),
+            }
+        answer = requests.get(
+            f"{self.url}/2/tweets",
+            params={"ids": post.external_id, "tweet.fields": "public_metrics,non_public_metrics"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ).json()["data"][0]
+        public, private = answer["public_metrics"], answer.get("non_public_metrics", {})
+        return {
+            "views": private.get("impression_count", public["impression_count"]),
+            "reach": None,
+            "clicks": private.get("url_link_clicks"),
+            "reactions": public["like_count"],
+            "comments": public["reply_count"],
+            "shares": public["retweet_count"] + public["quote_count"],
+        }
+
 
 @pytest.fixture
 def sandbox(tmp_path, settings):

@@ -6,6 +6,8 @@ import json
 import logging
 import socket
 import threading
+import time
+from collections import Counter
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -32,13 +34,25 @@ class Sandbox:
             self.store, self.faults, page_calls_per_hour=page_calls_per_hour, app_calls_per_hour=app_calls_per_hour
         )
         self.x = XApi(self.store, self.faults)
+        self.calls: Counter = Counter()  # API requests by network, method and first path segment
+        self._calls_lock = threading.Lock()
+
+    def count(self, network: str, request: Request) -> None:
+        parts = [p for p in request.path.split("/") if p]
+        kind = "batch" if network == "graph" and request.method == "POST" and "batch" in request.form else ""
+        key = f"{network} {request.method} {kind or '/'.join(parts[1:2] if network == 'graph' else parts[:2])}"
+        with self._calls_lock:
+            self.calls[key] += 1
+            self.calls[network] += 1
 
     def handle(self, request: Request) -> Response:
         if request.path.startswith("/_sandbox"):
             return self.admin(request)
         if self.graph.handles(request.path):
+            self.count("graph", request)
             return self.graph.handle(request)
         if self.x.handles(request.path):
+            self.count("x", request)
             return self.x.handle(request)
         return Response.json(404, {"error": {"message": f"Unknown path {request.path}", "code": 803}})
 
@@ -124,6 +138,15 @@ class Sandbox:
                     raise ValueError('"names" must be a list of metric names')
                 self.store.setting_set("retired_metrics", sorted(set(names)))
                 return Response.json(200, {"retired": sorted(set(names))})
+            if parts == ["calls"] and method == "GET":
+                # How many API requests arrived since the last reset: {"graph": n, "x": n, "<network> <method>
+                # <path kind>": n}; a batch counts once, as the networks count requests.
+                with self._calls_lock:
+                    return Response.json(200, dict(self.calls))
+            if parts == ["calls"] and method == "DELETE":
+                with self._calls_lock:
+                    self.calls.clear()
+                return Response.json(200, {})
             if parts == ["faults"] and method == "GET":
                 return Response.json(200, self.faults.all())
             if parts == ["faults"] and method == "POST":
@@ -134,6 +157,16 @@ class Sandbox:
                 self.faults.clear()
                 return Response.json(200, {})
             if parts == ["clock"] and method == "POST":
+                # {"advance_seconds": n} moves the clock; {"freeze": true} stops it where it is (figures then
+                # read the same however long a test takes between two reads), {"freeze": false} lets it run.
+                if "freeze" in data:
+                    frozen = self.store.setting("clock_frozen_at")
+                    if data["freeze"] and frozen is None:
+                        self.store.setting_set("clock_frozen_at", time.time())
+                    elif not data["freeze"] and frozen is not None:
+                        offset = float(self.store.setting("clock_offset", 0)) - (time.time() - float(frozen))
+                        self.store.setting_set("clock_offset", offset)
+                        self.store.setting_set("clock_frozen_at", None)
                 offset = float(self.store.setting("clock_offset", 0)) + float(data.get("advance_seconds", 0))
                 self.store.setting_set("clock_offset", offset)
                 return Response.json(200, {"offset_seconds": offset, "now": self.store.now()})

@@ -101,7 +101,9 @@ class Store:
 
     # Clock: the audience and token expiry read it, so tests can move time forward.
     def now(self) -> float:
-        return time.time() + float(self.setting("clock_offset", 0))
+        """Real time moved by the offset; while frozen, the moment it was frozen at (moved by the same offset)."""
+        frozen = self.setting("clock_frozen_at")
+        return (float(frozen) if frozen is not None else time.time()) + float(self.setting("clock_offset", 0))
 
     def setting(self, key: str, default=None):
         row = self._one("SELECT value FROM settings WHERE key = ?", key)

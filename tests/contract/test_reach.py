@@ -29,45 +29,6 @@ def publish(tree, slug: str = "reach") -> list[Post]:
     return list(posts.select_related("account"))
 
 
-def network_says(sandbox, post: Post) -> dict:
-    """The post's figures read straight from the sandbox's API, as an independent check of the collector."""
-    token = post.account.credentials_get()["access_token"]
-    if post.network == "facebook":
-        answer = requests.get(
-            f"{sandbox.url}/v25.0/{post.external_id}",
-            params={
-                "access_token": token,
-                "fields": "shares,comments.summary(true),reactions.summary(true),"
-                "insights.metric(post_media_view,post_total_media_view_unique,post_clicks)",
-            },
-            timeout=10,
-        ).json()
-        insights = {i["name"]: i["values"][0]["value"] for i in answer["insights"]["data"]}
-        return {
-            "views": insights["post_media_view"],
-            "reach": insights["post_total_media_view_unique"],
-            "clicks": insights["post_clicks"],
-            "reactions": answer["reactions"]["summary"]["total_count"],
-            "comments": answer["comments"]["summary"]["total_count"],
-            "shares": answer.get("shares", {}).get("count", 0),
-        }
-    answer = requests.get(
-        f"{sandbox.url}/2/tweets",
-        params={"ids": post.external_id, "tweet.fields": "public_metrics,non_public_metrics"},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    ).json()["data"][0]
-    public, private = answer["public_metrics"], answer.get("non_public_metrics", {})
-    return {
-        "views": private.get("impression_count", public["impression_count"]),
-        "reach": None,
-        "clicks": private.get("url_link_clicks"),
-        "reactions": public["like_count"],
-        "comments": public["reply_count"],
-        "shares": public["retweet_count"] + public["quote_count"],
-    }
-
-
 def figures(snapshot: MetricSnapshot) -> dict:
     return {name: getattr(snapshot, name) for name in MetricSnapshot.FIGURES}
 
@@ -80,13 +41,15 @@ def test_a_pass_stores_what_the_networks_say_in_the_fewest_calls(world, sandbox)
     assert metrics_collect().posts == 0  # nothing is due before the first hour
 
     sandbox.advance(3600)
+    sandbox.calls_reset()
     report = metrics_collect(now=published_at + HOUR + timedelta(seconds=5))
     assert report.posts == 6 and report.failed == 0
+    assert sandbox.calls() == {"graph": 1, "graph POST batch": 1, "x": 3, "x GET 2/tweets": 3}  # as the server counts
     # Three Pages in one batch; X one lookup per account (each with its own token): the minimum.
     assert report.calls == {"facebook": 1, "x": 3} == report.minimum_calls
     for post in Post.objects.filter(pk__in=[p.pk for p in posts]).select_related("account", "latest_snapshot"):
         snapshot = post.latest_snapshot
-        assert figures(snapshot) == network_says(sandbox, post)
+        assert figures(snapshot) == sandbox.says(post)
         assert snapshot.views > 0 and snapshot.step == 0 and snapshot.age_seconds >= 3600
         assert snapshot.names_version
         assert post.metrics_due_at == post.published_at + 3 * HOUR  # the next age of the schedule
@@ -120,7 +83,7 @@ def sandbox_offset(sandbox) -> float:
 def test_a_retired_metric_costs_only_itself_and_operators_are_told(world, sandbox, caplog):
     tree, _ = world
     posts = publish(tree)
-    requests.post(f"{sandbox.url}/_sandbox/metrics/retired", json={"names": ["post_clicks"]}, timeout=5)
+    sandbox.retire("post_clicks")
     sandbox.advance(3600)
     now = max(p.published_at for p in posts) + HOUR
     report = metrics_collect(now=now)
@@ -148,7 +111,7 @@ def test_x_after_30_days_gives_public_views_and_no_clicks(world, sandbox):
     for post in Post.objects.filter(network="x").select_related("latest_snapshot", "account"):
         snapshot = post.latest_snapshot
         assert snapshot.clicks is None and "30 days" in snapshot.unavailable["clicks"]
-        assert snapshot.views == network_says(sandbox, post)["views"] > 0
+        assert snapshot.views == sandbox.says(post)["views"] > 0
         assert snapshot.step == 7 and post.metrics_due_at is None  # the last age: never read again
 
 
@@ -204,7 +167,7 @@ def test_unusual_replies_tell_the_head_of_mission_and_the_leads(
         metrics_collect(now=max(p.published_at for p in earlier) + HOUR)
     posts = publish(tree, slug="heated")
     paris_x = next(p for p in posts if p.network == "x" and p.embassy_id == embassies["paris"].pk)
-    requests.post(f"{sandbox.url}/_sandbox/posts/{paris_x.external_id}/replies", json={"factor": 30}, timeout=5)
+    sandbox.replies(paris_x.external_id, 30)
     sandbox.advance(3600)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

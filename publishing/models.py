@@ -104,6 +104,26 @@ class Post(models.Model):
     missing_since = models.DateTimeField(
         null=True, blank=True, editable=False, help_text=_("When the network stopped finding the post.")
     )
+    # The latest snapshot's figures, copied with it: the reports sum them over many posts without reaching into
+    # the snapshots' table (None: unavailable, as in the snapshot).
+    latest_views = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    latest_reach = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    latest_reactions = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    latest_comments = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    latest_shares = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    latest_clicks = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    latest_collected_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    LATEST_FIELDS = (
+        "latest_snapshot",
+        "latest_views",
+        "latest_reach",
+        "latest_reactions",
+        "latest_comments",
+        "latest_shares",
+        "latest_clicks",
+        "latest_collected_at",
+    )
 
     class Meta:
         ordering = ["due_at", "pk"]
@@ -131,6 +151,13 @@ class Post(models.Model):
 
     def get_network_display(self) -> str:
         return {"facebook": "Facebook", "x": "X"}.get(self.network, self.network)
+
+    def latest_apply(self, snapshot: "MetricSnapshot") -> None:
+        """Make `snapshot` the post's latest figures (save LATEST_FIELDS to keep them)."""
+        self.latest_snapshot = snapshot
+        for name in MetricSnapshot.FIGURES:
+            setattr(self, f"latest_{name}", getattr(snapshot, name))
+        self.latest_collected_at = snapshot.collected_at
 
 
 class PostAttempt(models.Model):

@@ -9,13 +9,22 @@ from datetime import datetime, timedelta
 from django.db.models import Count, F, Max, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 
-from embassies.models import EVERY_EMBASSY, Embassy
+from embassies.models import EVERY_EMBASSY, Embassy, Region
 
 from ..models import MetricSnapshot, Post, ReplyAlert
 from .collect import BASELINE_POSTS, schedule, step_at
 
 FIGURES = MetricSnapshot.FIGURES
+# Sums of the posts' latest figures, how many posts gave each figure (a sum over none is unavailable, not 0),
+# and when the newest of them was collected.
+SUMS = {
+    "posts": Count("pk"),
+    "collected_at": Max("latest_collected_at"),
+    **{name: Sum(f"latest_{name}") for name in FIGURES},
+    **{f"{name}_given": Count(f"latest_{name}") for name in FIGURES},
+}
 AMPLIFY, LOOK = 3.0, 0.3
+NETWORK_NAMES = {"facebook": "Facebook", "x": "X"}
 State = Post.State
 
 
@@ -34,18 +43,11 @@ def reach_posts(user) -> QuerySet[Post]:
 
 def figures_of(posts: QuerySet[Post]) -> dict:
     """Sums of the latest figures, how many posts gave each figure, and when the newest of them was collected."""
-    aggregates = {name: Sum(f"latest_snapshot__{name}") for name in FIGURES}
-    aggregates |= {f"{name}_given": Count(f"latest_snapshot__{name}") for name in FIGURES}
-    return posts.aggregate(posts=Count("pk"), collected_at=Max("latest_snapshot__collected_at"), **aggregates)
+    return posts.aggregate(**SUMS)
 
 
 def grouped(posts: QuerySet[Post], *fields: str, order: str = "-views", limit: int | None = None) -> list[dict]:
-    rows = posts.values(*fields).annotate(
-        posts=Count("pk"),
-        collected_at=Max("latest_snapshot__collected_at"),
-        **{name: Sum(f"latest_snapshot__{name}") for name in FIGURES},
-        **{f"{name}_given": Count(f"latest_snapshot__{name}") for name in FIGURES},
-    )
+    rows = posts.values(*fields).annotate(**SUMS)
     rows = rows.order_by(F(order[1:]).desc(nulls_last=True) if order.startswith("-") else F(order).asc())
     return list(rows[:limit] if limit else rows)
 
@@ -70,16 +72,24 @@ class Period:
 
 
 def dashboard(user, period: Period) -> dict:
+    """The period's totals, top stories, networks and regions from one grouped read of the posts, and the previous
+    period's totals from a second."""
     posts = reach_posts(user)
-    current, previous = period.filter(posts), period.previous.filter(posts)
-    totals, before = figures_of(current), figures_of(previous)
+    groups = grouped(
+        period.filter(posts), "distribution__story_id", "distribution__story__title", "network", "embassy__region"
+    )
+    totals, before = _rollup(groups, ()), figures_of(period.previous.filter(posts))
+    stories = _rollup(groups, ("distribution__story_id", "distribution__story__title"))
     return {
-        "totals": totals,
+        "totals": totals[0] if totals else figures_of(posts.none()),
         "previous": before,
-        "changes": {name: change(totals[name], before[name]) for name in FIGURES},
-        "top_stories": grouped(current, "distribution__story_id", "distribution__story__title", limit=10),
-        "networks": grouped(current, "network", order="network"),
-        "regions": grouped(current, "embassy__region", order="embassy__region"),
+        "changes": {name: change(totals[0][name] if totals else None, before[name]) for name in FIGURES},
+        "top_stories": sorted(stories, key=lambda row: -(row["views"] or 0))[:10],
+        "networks": _rollup(groups, ("network",)),
+        "regions": [
+            {**row, "embassy__region": Region(row["embassy__region"]).label if row["embassy__region"] else "—"}
+            for row in _rollup(groups, ("embassy__region",))
+        ],
         "alerts": list(
             ReplyAlert.objects.filter(post__in=posts, raised_at__gte=period.start, raised_at__lt=period.end)
             .select_related("post__embassy", "snapshot", "post__distribution__story")
@@ -88,14 +98,39 @@ def dashboard(user, period: Period) -> dict:
     }
 
 
+def _rollup(groups: list[dict], keys: tuple[str, ...]) -> list[dict]:
+    """Fine groups summed up to `keys` (none: one row for everything), a figure staying None where no post gave
+    it."""
+    merged: dict[tuple, dict] = {}
+    for row in groups:
+        key = tuple(row[k] for k in keys)
+        into = merged.setdefault(key, {**{k: row[k] for k in keys}, "posts": 0, "collected_at": None})
+        into["posts"] += row["posts"]
+        if row["collected_at"] and (into["collected_at"] is None or row["collected_at"] > into["collected_at"]):
+            into["collected_at"] = row["collected_at"]
+        for name in FIGURES:
+            into[f"{name}_given"] = into.get(f"{name}_given", 0) + row[f"{name}_given"]
+            if row[name] is not None:
+                into[name] = (into.get(name) or 0) + row[name]
+            else:
+                into.setdefault(name, None)
+    return sorted(merged.values(), key=lambda row: tuple(str(row[k]) for k in keys))
+
+
 def post_rows(posts: QuerySet[Post], *, sort: str = "-views") -> list[dict]:
     """One row per post with its latest figures, its multiple of the baseline and its flag."""
     sortable = {"embassy": "embassy__name", "network": "network", "language": "language", "published": "published_at"}
-    sortable |= {name: f"latest_snapshot__{name}" for name in FIGURES}
-    key = sortable.get(sort.lstrip("-"), "latest_snapshot__views")
+    sortable |= {name: f"latest_{name}" for name in FIGURES}
+    key = sortable.get(sort.lstrip("-"), "latest_views")
     ordering = F(key).desc(nulls_last=True) if sort.startswith("-") else F(key).asc(nulls_last=True)
     rows = []
-    for post in posts.select_related("embassy", "latest_snapshot", "distribution__story").order_by(ordering, "pk"):
+    found = (
+        posts.select_related("embassy", "latest_snapshot")
+        .defer("latest_snapshot__raw", "text", "reason")
+        .annotate(story_title=F("distribution__story__title"))
+        .order_by(ordering, "pk")
+    )
+    for post in found:
         snapshot = post.latest_snapshot
         multiple = snapshot.multiple if snapshot else None
         rows.append(
@@ -113,10 +148,12 @@ def post_rows(posts: QuerySet[Post], *, sort: str = "-views") -> list[dict]:
                 "multiple": multiple,
                 "baseline_views": snapshot.baseline_views if snapshot else None,
                 "flag": flag(multiple),
-                "story": post.distribution.story.title,
-                **{name: getattr(snapshot, name) if snapshot else None for name in FIGURES},
+                "story": post.story_title,
+                "network_label": NETWORK_NAMES.get(post.network, post.network),
+                **{name: getattr(post, f"latest_{name}") for name in FIGURES},
             }
         )
+        rows[-1]["cells"] = [(rows[-1][name], rows[-1]["unavailable"].get(name, "")) for name in FIGURES]
     return rows
 
 
@@ -182,7 +219,7 @@ def embassy_report(user, embassy: Embassy, period: Period, *, sort: str = "-publ
     weeks = (
         current.annotate(week=TruncWeek("published_at"))
         .values("week", "network")
-        .annotate(views=Sum("latest_snapshot__views"), posts=Count("pk"))
+        .annotate(views=Sum("latest_views"), posts=Count("pk"))
         .order_by("week", "network")
     )
     return {
@@ -224,7 +261,7 @@ def stories_with_reach(user) -> QuerySet:
     return (
         reach_posts(user)
         .values("distribution__story_id", "distribution__story__title")
-        .annotate(posts=Count("pk"), views=Sum("latest_snapshot__views"), first_published=Max("published_at"))
+        .annotate(posts=Count("pk"), views=Sum("latest_views"), first_published=Max("published_at"))
         .order_by("-first_published")
     )
 

@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,7 +18,6 @@ from embassies.models import Embassy
 from portal.models import StoryPage
 
 from . import reports
-from .collect import schedule
 
 READ_REACH = "publishing.read_reach"
 FIGURE_LABELS = {
@@ -189,9 +187,8 @@ def _story(request, story_id: int) -> StoryPage:
 def story(request, story_id: int):
     _allowed(request)
     story = _story(request, story_id)
-    data = reports.story_report(request.user, story, sort=request.GET.get("sort", "-views"))
     if request.GET.get("chart") == "json":
-        chart = data["chart"]
+        chart = reports.story_chart(reports.reach_posts(request.user).filter(distribution__story=story))
         return JsonResponse(
             _chart(
                 chart["labels"],
@@ -202,6 +199,7 @@ def story(request, story_id: int):
                 x_title=_("Hours since publishing"),
             )
         )
+    data = reports.story_report(request.user, story, sort=request.GET.get("sort", "-views"))
     if "export" in request.GET:
         return _export(request, _export_rows(data["rows"]), POST_COLUMNS, f"reach-{story.slug}")
     return TemplateResponse(
@@ -241,11 +239,3 @@ def embassy(request, embassy_id: int):
         "publishing/reach/embassy.html",
         _context(request, str(embassy), embassy=embassy, form=form, period=period, tab="embassies", **data),
     )
-
-
-def schedule_hours() -> dict[str, list[float]]:
-    return {network: [due.total_seconds() / 3600 for due in schedule(network)] for network in NETWORK_NAMES}
-
-
-def reach_url(name: str, *args) -> str:
-    return reverse(name, args=args)

@@ -33,11 +33,6 @@ def total(totals: dict, name: str):
 
 
 @register.filter
-def reason_of(row: dict, name: str) -> str:
-    return (row.get("unavailable") or {}).get(name, "")
-
-
-@register.filter
 def times(value) -> str:
     return "" if value is None else f"{value:.1f}×"
 

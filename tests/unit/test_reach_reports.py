@@ -41,7 +41,8 @@ def snapshot(post: Post, *, hours: float, step: int | None, **figures) -> Metric
         unavailable={"reach": "X gives impressions, not reach"} if post.network == "x" else {},
         **figures,
     )
-    Post.objects.filter(pk=post.pk).update(latest_snapshot=found)
+    post.latest_apply(found)
+    post.save(update_fields=Post.LATEST_FIELDS)
     return found
 
 

@@ -18,12 +18,13 @@ from wagtail.fields import StreamField
 from wagtail.models import AbstractGroupApprovalTask, Page, PagePermissionTester, PageViewRestriction
 from wagtail.search import index
 
-from embassies.models import Region
+from embassies.models import Embassy, Region
 
 from . import review
 from .blocks import StoryBodyBlock
 from .l10n import country_name
 from .validators import BoundedJSONField, validate_hashtags
+from .widgets import SearchableCheckboxes, SocialTextWidget
 
 
 class Country(models.Model):
@@ -184,11 +185,17 @@ class StoryPageForm(WagtailAdminPageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        language = get_language() or "en"
         if "countries" in self.fields:
-            language = get_language() or "en"
             countries = sorted(Country.objects.all(), key=lambda c: c.name(language))
+            self.fields["countries"].widget = SearchableCheckboxes(search_label=_("Find a country"))
             self.fields["countries"].choices = [(c.code, c.name(language)) for c in countries]
-            self.fields["countries"].widget.attrs["size"] = 12
+        if "target_embassies" in self.fields:
+            embassies = sorted(Embassy.objects.filter(active=True), key=lambda e: e.name_in(language).casefold())
+            self.fields["target_embassies"].widget = SearchableCheckboxes(search_label=_("Find an embassy"))
+            self.fields["target_embassies"].choices = [(e.pk, e.name_in(language)) for e in embassies]
+        if "social_text" in self.fields:
+            self.fields["social_text"].widget = SocialTextWidget(attrs={"maxlength": 240})
 
 
 class StoryPage(TranslatedPagesMixin, Page):

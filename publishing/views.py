@@ -1,6 +1,7 @@
 """Admin views of the publisher: the embassy review queue, distributions with live progress, holds, recall."""
 
 from datetime import UTC
+from types import SimpleNamespace
 
 from django import forms
 from django.conf import settings
@@ -26,7 +27,7 @@ from portal.review import story_unreviewed
 from . import recall as recalls
 from . import services
 from .channels.textlength import weighted_length
-from .localize import FACEBOOK_LIMIT, X_LIMIT
+from .localize import FACEBOOK_LIMIT, X_LIMIT, compose
 from .models import Distribution, Hold, Post, Recall
 from .schedule import due_default, local_to_utc
 from .sensitivity import approvable_by
@@ -213,6 +214,43 @@ def text_length(request):
     limit = X_LIMIT if network == "x" else FACEBOOK_LIMIT
     problems = post_text_problems(network=network, text=text, link=request.GET.get("link", ""))
     return JsonResponse({"length": length, "limit": limit, "fits": 0 < length <= limit, "problems": problems})
+
+
+def story_preview(request):
+    """The story's posts as an embassy posting in `language` will read them (before its own hashtags), composed by
+    the publisher's own code, with X's count and what the editor should know."""
+    if not request.user.has_perm("wagtailadmin.access_admin"):
+        raise PermissionDenied
+    language = request.GET.get("language", "")
+    language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    now = timezone.now()
+    fields = {name: request.GET.get(name, "")[:2000] for name in ("title", "standfirst", "social_text", "hashtags")}
+    story = SimpleNamespace(
+        slug="story",
+        first_published_at=now,
+        latest_revision_created_at=now,
+        hashtag_list=lambda: [f"#{tag.lstrip('#')}" for tag in fields["hashtags"].split() if tag.lstrip("#")],
+        get_full_url=lambda request=None: f"{settings.WAGTAILADMIN_BASE_URL}/{language}/stories/story/",
+        title=fields["title"] or _("Title"),
+        standfirst=fields["standfirst"],
+        social_text=fields["social_text"],
+    )
+    embassy = SimpleNamespace(slug="embassy", hashtags="")
+    answer: dict = {"problems": []}
+    message = (fields["social_text"] or fields["standfirst"]).strip()
+    for network in ("x", "facebook"):
+        composed = compose(story=story, language=language, network=network, embassy=embassy, marker="preview")
+        length = weighted_length(composed.text) if network == "x" else len(composed.text)
+        limit = X_LIMIT if network == "x" else FACEBOOK_LIMIT
+        answer[network] = {"text": composed.text, "length": length, "limit": limit, "fits": length <= limit}
+        if message and message not in composed.text:
+            answer["problems"].append(
+                _("On %(network)s the text is shortened to fit: write it shorter to keep all of it.")
+                % {"network": "X" if network == "x" else "Facebook"}
+            )
+    if not message:
+        answer["problems"].append(_("Write a social text or a standfirst: it is what the posts say."))
+    return JsonResponse(answer)
 
 
 # Distributions ---------------------------------------------------------------------------------

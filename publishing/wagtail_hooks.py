@@ -29,6 +29,7 @@ def register_publishing_urls():
         path("publishing/posts/<int:post_id>/skip/", views.post_skip, name="publishing_post_skip"),
         path("publishing/posts/approve/", views.posts_bulk_approve, name="publishing_bulk_approve"),
         path("publishing/length/", views.text_length, name="publishing_text_length"),
+        path("publishing/story-preview/", views.story_preview, name="publishing_story_preview"),
         path("publishing/distributions/", views.distribution_list, name="publishing_distributions"),
         path(
             "publishing/distributions/<int:distribution_id>/", views.distribution_detail, name="publishing_distribution"

@@ -6,10 +6,12 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Max, QuerySet, Sum
+from django.core.paginator import Paginator
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Max, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 
 from embassies.models import EVERY_EMBASSY, Embassy, Region
+from portal.models import StoryPage
 
 from ..models import MetricSnapshot, Post, ReplyAlert
 from .collect import BASELINE_POSTS, schedule, step_at
@@ -31,14 +33,10 @@ State = Post.State
 def reach_posts(user) -> QuerySet[Post]:
     """The posts whose reach `user` may read: their embassies' (all for ministry users), of stories that went
     live (embassy users never see an unpublished story)."""
-    posts = Post.objects.filter(
-        embassy__in=Embassy.objects.for_user(user),
-        published_at__isnull=False,
-        state__in=[State.PUBLISHED, State.RECALLED],
-    )
-    if not user.has_perm(EVERY_EMBASSY):
-        posts = posts.filter(distribution__story__live=True)
-    return posts
+    posts = Post.objects.filter(published_at__isnull=False, state__in=[State.PUBLISHED, State.RECALLED])
+    if user.is_active and user.has_perm(EVERY_EMBASSY):
+        return posts
+    return posts.filter(embassy__in=Embassy.objects.for_user(user), distribution__story__live=True)
 
 
 def figures_of(posts: QuerySet[Post]) -> dict:
@@ -75,16 +73,19 @@ def dashboard(user, period: Period) -> dict:
     """The period's totals, top stories, networks and regions from one grouped read of the posts, and the previous
     period's totals from a second."""
     posts = reach_posts(user)
-    groups = grouped(
-        period.filter(posts), "distribution__story_id", "distribution__story__title", "network", "embassy__region"
-    )
+    groups = grouped(period.filter(posts), "distribution__story_id", "network", "embassy__region")
     totals, before = _rollup(groups, ()), figures_of(period.previous.filter(posts))
-    stories = _rollup(groups, ("distribution__story_id", "distribution__story__title"))
+    stories = sorted(_rollup(groups, ("distribution__story_id",)), key=lambda row: -(row["views"] or 0))[:10]
+    titles = dict(
+        StoryPage.objects.filter(pk__in=[r["distribution__story_id"] for r in stories]).values_list("pk", "title")
+    )
+    for row in stories:
+        row["distribution__story__title"] = titles.get(row["distribution__story_id"], "")
     return {
         "totals": totals[0] if totals else figures_of(posts.none()),
         "previous": before,
         "changes": {name: change(totals[0][name] if totals else None, before[name]) for name in FIGURES},
-        "top_stories": sorted(stories, key=lambda row: -(row["views"] or 0))[:10],
+        "top_stories": stories,
         "networks": _rollup(groups, ("network",)),
         "regions": [
             {**row, "embassy__region": Region(row["embassy__region"]).label if row["embassy__region"] else "—"}
@@ -117,19 +118,26 @@ def _rollup(groups: list[dict], keys: tuple[str, ...]) -> list[dict]:
     return sorted(merged.values(), key=lambda row: tuple(str(row[k]) for k in keys))
 
 
-def post_rows(posts: QuerySet[Post], *, sort: str = "-views") -> list[dict]:
-    """One row per post with its latest figures, its multiple of the baseline and its flag."""
+ROWS_PER_PAGE = 100
+
+
+def sorted_posts(posts: QuerySet[Post], sort: str) -> QuerySet[Post]:
     sortable = {"embassy": "embassy__name", "network": "network", "language": "language", "published": "published_at"}
     sortable |= {name: f"latest_{name}" for name in FIGURES}
     key = sortable.get(sort.lstrip("-"), "latest_views")
     ordering = F(key).desc(nulls_last=True) if sort.startswith("-") else F(key).asc(nulls_last=True)
-    rows = []
-    found = (
+    return (
         posts.select_related("embassy", "latest_snapshot")
         .defer("latest_snapshot__raw", "text", "reason")
         .annotate(story_title=F("distribution__story__title"))
         .order_by(ordering, "pk")
     )
+
+
+def post_rows(found) -> list[dict]:
+    """One row per post (as `sorted_posts` reads them) with its latest figures, its multiple of the baseline and
+    its flag."""
+    rows = []
     for post in found:
         snapshot = post.latest_snapshot
         multiple = snapshot.multiple if snapshot else None
@@ -167,16 +175,35 @@ def flag(multiple: float | None) -> str:
     return ""
 
 
-def story_report(user, story, *, sort: str = "-views") -> dict:
+def paged_rows(posts: QuerySet[Post], *, sort: str, page: int | str | None) -> tuple[list[dict], object]:
+    """A page of rows (ROWS_PER_PAGE) in the chosen order, and the page for the links."""
+    found = Paginator(sorted_posts(posts, sort), ROWS_PER_PAGE).get_page(page)
+    return post_rows(found), found
+
+
+def outliers(posts: QuerySet[Post]) -> tuple[list[dict], list[dict]]:
+    """The posts far above their baseline (≥ 3×) and far below (≤ 0.3×), from the database."""
+    multiple = ExpressionWrapper(
+        F("latest_views") * 1.0 / F("latest_snapshot__baseline_views"), output_field=FloatField()
+    )
+    measured = posts.filter(latest_views__isnull=False, latest_snapshot__baseline_views__gt=0).annotate(m=multiple)
+    above = post_rows(sorted_posts(measured.filter(m__gte=AMPLIFY), "-views")[:50])
+    below = post_rows(sorted_posts(measured.filter(m__lte=LOOK), "views")[:50])
+    return above, below
+
+
+def story_report(user, story, *, sort: str = "-views", page=None) -> dict:
     posts = reach_posts(user).filter(distribution__story=story)
-    rows = post_rows(posts, sort=sort)
+    rows, found = paged_rows(posts, sort=sort, page=page)
+    above, below = outliers(posts)
     return {
         "totals": figures_of(posts),
         "networks": grouped(posts, "network", order="network"),
         "languages": grouped(posts, "language", order="language"),
         "rows": rows,
-        "above": [r for r in rows if r["flag"] == "amplify"],
-        "below": [r for r in rows if r["flag"] == "look"],
+        "page": found,
+        "above": above,
+        "below": below,
         "chart": story_chart(posts),
     }
 
@@ -213,9 +240,10 @@ def _hours(network: str) -> list[float]:
     return [due.total_seconds() / 3600 for due in schedule(network)]
 
 
-def embassy_report(user, embassy: Embassy, period: Period, *, sort: str = "-published") -> dict:
+def embassy_report(user, embassy: Embassy, period: Period, *, sort: str = "-published", page=None) -> dict:
     posts = reach_posts(user).filter(embassy=embassy)
     current = period.filter(posts)
+    rows, found = paged_rows(current, sort=sort, page=page)
     weeks = (
         current.annotate(week=TruncWeek("published_at"))
         .values("week", "network")
@@ -225,7 +253,8 @@ def embassy_report(user, embassy: Embassy, period: Period, *, sort: str = "-publ
     return {
         "totals": figures_of(current),
         "previous": figures_of(period.previous.filter(posts)),
-        "rows": post_rows(current, sort=sort),
+        "rows": rows,
+        "page": found,
         "baselines": embassy_baselines(embassy),
         "trend": list(weeks),
     }

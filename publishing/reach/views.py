@@ -128,6 +128,7 @@ def _context(request, title: str, **extra) -> dict:
     query = request.GET.copy()
     query.pop("export", None)
     query.pop("chart", None)
+    query.pop("page", None)
     return {
         "header_title": title,
         "figures": reports.FIGURES,
@@ -199,13 +200,16 @@ def story(request, story_id: int):
                 x_title=_("Hours since publishing"),
             )
         )
-    data = reports.story_report(request.user, story, sort=request.GET.get("sort", "-views"))
+    sort = request.GET.get("sort", "-views")
     if "export" in request.GET:
-        return _export(request, _export_rows(data["rows"]), POST_COLUMNS, f"reach-{story.slug}")
+        posts = reports.reach_posts(request.user).filter(distribution__story=story)
+        rows = reports.post_rows(reports.sorted_posts(posts, sort))
+        return _export(request, _export_rows(rows), POST_COLUMNS, f"reach-{story.slug}")
+    data = reports.story_report(request.user, story, sort=sort, page=request.GET.get("page"))
     return TemplateResponse(
         request,
         "publishing/reach/story.html",
-        _context(request, story.title, story=story, tab="stories", sort=request.GET.get("sort", "-views"), **data),
+        _context(request, story.title, story=story, tab="stories", sort=sort, **data),
     )
 
 
@@ -223,7 +227,12 @@ def embassy(request, embassy_id: int):
     embassy = get_object_or_404(Embassy.objects.for_user(request.user), pk=embassy_id)
     form = PeriodForm(request.GET or None)
     period = form.period()
-    data = reports.embassy_report(request.user, embassy, period, sort=request.GET.get("sort", "-published"))
+    sort = request.GET.get("sort", "-published")
+    if "export" in request.GET:
+        posts = period.filter(reports.reach_posts(request.user).filter(embassy=embassy))
+        rows = reports.post_rows(reports.sorted_posts(posts, sort))
+        return _export(request, _export_rows(rows), POST_COLUMNS, f"reach-{embassy.slug}")
+    data = reports.embassy_report(request.user, embassy, period, sort=sort, page=request.GET.get("page"))
     if request.GET.get("chart") == "json":
         weeks = sorted({row["week"] for row in data["trend"]})
         datasets = []
@@ -232,8 +241,6 @@ def embassy(request, embassy_id: int):
             if by_week:
                 datasets.append({"label": NETWORK_NAMES[network], "data": [by_week.get(w) for w in weeks]})
         return JsonResponse(_chart([f"{w:%Y-%m-%d}" for w in weeks], datasets, kind="bar", x_title=_("Week")))
-    if "export" in request.GET:
-        return _export(request, _export_rows(data["rows"]), POST_COLUMNS, f"reach-{embassy.slug}")
     return TemplateResponse(
         request,
         "publishing/reach/embassy.html",

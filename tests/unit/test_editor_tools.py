@@ -52,6 +52,29 @@ class EditorToolsTests(WagtailPageTestCase):
         state = workflow.start(french, self.editor)
         self.assertEqual(state.requested_by, self.editor)
 
+    def test_the_approver_is_told_a_translation_waits(self):
+        from django.core import mail
+
+        approver = UserFactory(username="approver", groups=["Ministry approvers"])
+        story = self.tree.story_add(slug="ocean", texts={"en": ("Ocean conference", "Funding.")})["en"]
+        self.client.post(
+            reverse("wagtail_localize:submit_page_translation", args=(story.pk,)),
+            {"locales": [self.tree.locales["fr"].pk]},
+        )
+        french = StoryPage.objects.get(translation_key=story.translation_key, locale=self.tree.locales["fr"])
+        french.title = "Conférence des océans"
+        french.save_revision(user=self.editor)
+        mail.outbox.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            french.get_workflow().start(french, self.editor)
+        told = [m for m in mail.outbox if approver.email in m.to]
+        self.assertTrue(told, [m.to for m in mail.outbox])
+        self.assertIn("Conférence des océans", told[0].subject + told[0].body)
+        self.client.force_login(approver)
+        dashboard = self.client.get(reverse("wagtailadmin_home"))
+        self.assertContains(dashboard, "Awaiting your review")
+        self.assertContains(dashboard, "Conférence des océans")
+
 
 class StoryFormTests(WagtailPageTestCase):
     @classmethod
@@ -66,12 +89,36 @@ class StoryFormTests(WagtailPageTestCase):
         self.client.force_login(self.editor)
         html = self.client.get(reverse("wagtailadmin_pages:edit", args=(story.pk,))).content.decode()
         self.assertIn('type="checkbox" name="target_regions" value="europe"', html)
-        self.assertIn('<option value="SE">Sweden</option>', html)
+        self.assertIn('value="SE"', html)
+        self.assertRegex(html, r'value="SE"[^>]*>\s*Sweden</label>')
+        self.assertIn('aria-label="Find a country"', html)  # searchable, not a 257-line list by ISO code
+        self.assertIn('aria-label="Find an embassy"', html)
+        self.assertIn("portal/js/searchable-checkboxes.js", html)
+        self.assertIn("data-social-preview=", html)  # the social text previews each network's post
         profile = UserProfile.get_for_user(self.editor)
         profile.preferred_language = "fr"
         profile.save()
         html = self.client.get(reverse("wagtailadmin_pages:edit", args=(story.pk,))).content.decode()
-        self.assertIn('<option value="SE">Suède</option>', html)
+        self.assertRegex(html, r'value="SE"[^>]*>\s*Suède</label>')
         content_tab = html[html.index('id="tab-content"') : html.index('id="tab-promote"')]
         self.assertIn('name="topics"', content_tab)
         self.assertIn('name="countries"', content_tab)
+
+    def test_the_social_text_preview_composes_each_networks_post_with_the_exact_x_count(self):
+        from publishing.channels.textlength import weighted_length
+
+        self.client.force_login(self.editor)
+        url = reverse("publishing_story_preview")
+        answer = self.client.get(
+            url, {"title": "Ocean pledge", "social_text": "Funding for marine areas 🌊", "hashtags": "Ocean #UN"}
+        ).json()
+        self.assertIn("Funding for marine areas 🌊", answer["x"]["text"])
+        self.assertIn("#Ocean #UN", answer["x"]["text"])
+        self.assertIn("/en/stories/story/", answer["x"]["text"])  # X carries the link in the text
+        self.assertNotIn("/stories/story/", answer["facebook"]["text"])  # Facebook shows it as a card
+        self.assertEqual(answer["x"]["length"], weighted_length(answer["x"]["text"]))
+        self.assertEqual(answer["problems"], [])
+        long = self.client.get(url, {"title": "T", "social_text": "界" * 200}).json()
+        self.assertLessEqual(long["x"]["length"], 280)  # the composer fits it, and says the text was shortened
+        self.assertTrue(any("On X the text is shortened" in p for p in long["problems"]))
+        self.assertEqual(self.client.get(url, {"title": "T"}).json()["problems"][0][:20], "Write a social text ")

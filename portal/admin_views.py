@@ -1,13 +1,16 @@
-"""Admin views of second eyes: force-publish with a reason, and its approval afterwards."""
+"""Admin views of second eyes: force-publish with a reason, its approval afterwards, and translations submitted to
+the same review."""
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from wagtail.models import Page
 
 from . import review
 from .models import ForcedPublication, StoryPage
@@ -65,3 +68,39 @@ def story_force_publish_approve(request, forced_id: int):
     else:
         messages.success(request, _("Publication approved: the story is no longer flagged."))
     return redirect("wagtailadmin_pages:edit", forced.story_id)
+
+
+@require_POST
+def translation_submit(request, translation_id: int):
+    """Submit a translation made in the translation editor to its page's review: the translated text is saved as a
+    draft of the translated page (untranslated parts keep the source's), and the page's workflow starts, so the
+    approvers are told a translation waits. wagtail-localize's editor offers no such action by itself."""
+    from django.urls import reverse
+    from wagtail_localize.models import Translation
+
+    translation = get_object_or_404(Translation, pk=translation_id)
+    page = translation.get_target_instance()
+    if not isinstance(page, Page):
+        raise Http404
+    page = page.specific
+    if not page.permissions_for_user(request.user).can_edit():
+        raise PermissionDenied
+    workflow = page.get_workflow()
+    if workflow is None:
+        messages.error(request, _("No review applies to this page."))
+    elif page.workflow_in_progress:
+        messages.warning(request, _("“%(title)s” already waits for review.") % {"title": page.title})
+    else:
+        translation.save_target(user=request.user, publish=False)
+        page = page.specific_class.objects.get(pk=page.pk)
+        workflow.start(page, request.user)
+        messages.success(
+            request,
+            _("“%(title)s” (%(language)s) was submitted to %(workflow)s.")
+            % {
+                "title": page.title,
+                "language": translation.target_locale.get_display_name(),
+                "workflow": workflow.name,
+            },
+        )
+    return redirect(reverse("wagtailadmin_pages:edit", args=(page.pk,)))

@@ -116,6 +116,7 @@ def register_review_urls():
             views.story_force_publish_approve,
             name="portal_force_publish_approve",
         ),
+        path("translations/<int:translation_id>/submit/", views.translation_submit, name="portal_translation_submit"),
     ]
 
 

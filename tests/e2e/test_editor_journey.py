@@ -46,6 +46,7 @@ def test_the_editor_writes_illustrates_translates_and_submits_and_the_approver_p
     page.locator("#id_standfirst").fill("A new agreement opens the harbour to shared research vessels.")
 
     # Illustrate: upload a new image from the chooser.
+    page.wait_for_load_state("networkidle")  # the chooser's button works once the editor's scripts have run
     page.get_by_role("button", name="Choose an image").click()
     modal = page.locator(".modal-dialog")
     modal.get_by_role("tab", name="Upload").click()
@@ -83,24 +84,25 @@ def test_the_editor_writes_illustrates_translates_and_submits_and_the_approver_p
     page.get_by_role("button", name="More actions").click()
     page.get_by_role("button", name="Submit to Ministry review").click()
     expect(page.locator(".messages")).to_contain_text("submitted")
-    assert story.get_workflow_state() is not None
+    story.refresh_from_db()
+    assert story.workflow_in_progress
 
     # Translate into French and submit the translation.
     page.goto(f"{live_server.url}/admin/localize/submit/page/{story.pk}/")
-    page.get_by_label("French").check()
+    page.get_by_label("Français").check()
     page.get_by_role("button", name="Submit").click()
     page.wait_for_url("**/admin/pages/*/edit/**")
     french = StoryPage.objects.get(translation_key=story.translation_key, locale__language_code="fr")
-    title = page.locator(".segment").filter(has_text="Harbour agreement signed").first
-    title.get_by_role("button", name="Translate").click()
-    title.locator("textarea").fill("Accord portuaire signé")
-    title.get_by_role("button", name="Save").click()
-    expect(title).to_contain_text("Accord portuaire signé")
-    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("button", name="Translate").first.click()  # the title's segment
+    page.locator("textarea").first.fill("Accord portuaire signé")
+    page.get_by_role("button", name="Save", exact=True).first.click()
+    expect(page.get_by_text("Accord portuaire signé").first).to_be_visible()
     page.get_by_role("button", name="Submit to Ministry review").click()
-    expect(page.locator(".messages")).to_contain_text("submitted")
+    expect(page.locator(".messages")).to_contain_text("was submitted to Ministry review")
+    expect(page.locator(".translation-review")).to_contain_text("Waits for Ministry review")
     french.refresh_from_db()
-    assert french.get_workflow_state() is not None and not french.live
+    assert french.workflow_in_progress and not french.live
+    assert french.get_latest_revision_as_object().title == "Accord portuaire signé"
 
     # The approver reads what publishing will do and publishes the English story.
     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()

@@ -122,3 +122,48 @@ class StoryFormTests(WagtailPageTestCase):
         self.assertLessEqual(long["x"]["length"], 280)  # the composer fits it, and says the text was shortened
         self.assertTrue(any("On X the text is shortened" in p for p in long["problems"]))
         self.assertEqual(self.client.get(url, {"title": "T"}).json()["problems"][0][:20], "Write a social text ")
+
+
+class TranslationSubmitTests(WagtailPageTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.tree = portal_tree_build(languages=("en", "fr"))
+        cls.editor = UserFactory(username="editor", groups=["Ministry editors"])
+        cls.staff = UserFactory(username="staff", groups=["Embassy staff"])
+
+    def test_the_translation_editor_submits_the_translation_to_the_same_review(self):
+        from wagtail_localize.models import StringTranslation, Translation
+
+        story = self.tree.story_add(slug="ocean", texts={"en": ("Ocean conference", "Funding.")})["en"]
+        self.client.force_login(self.editor)
+        self.client.post(
+            reverse("wagtail_localize:submit_page_translation", args=(story.pk,)),
+            {"locales": [self.tree.locales["fr"].pk]},
+        )
+        translation = Translation.objects.get(target_locale=self.tree.locales["fr"])
+        french = StoryPage.objects.get(translation_key=story.translation_key, locale=self.tree.locales["fr"])
+        editor_page = self.client.get(reverse("wagtailadmin_pages:edit", args=(french.pk,)))
+        self.assertContains(editor_page, "Submit to Ministry review")
+        title = translation.source.stringsegment_set.get(string__data="Ocean conference", context__path="title")
+        StringTranslation.objects.create(
+            translation_of=title.string,
+            locale=self.tree.locales["fr"],
+            context=title.context,
+            data="Conférence des océans",
+        )
+        url = reverse("portal_translation_submit", args=(translation.pk,))
+        self.client.force_login(self.staff)
+        self.assertIn(self.client.post(url).status_code, {302, 403})
+        french.refresh_from_db()
+        self.assertFalse(french.workflow_in_progress)  # staff cannot edit pages: refused
+
+        self.client.force_login(self.editor)
+        response = self.client.post(url, follow=True)
+        self.assertContains(response, "was submitted to Ministry review")
+        french.refresh_from_db()
+        self.assertTrue(french.workflow_in_progress)
+        self.assertFalse(french.live)
+        self.assertEqual(french.get_latest_revision_as_object().title, "Conférence des océans")
+        again = self.client.post(url, follow=True)
+        self.assertContains(again, "already waits for review")
+        self.assertEqual(self.client.get(url).status_code, 405)

@@ -1,6 +1,13 @@
 // A long list of checkboxes found by typing part of a name (accents and case ignored); the chosen ones are named.
 (function () {
   "use strict";
+  // Wagtail puts form media in the page's head: wait for the form.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+  function start() {
   const fold = (text) => text.normalize("NFD").replace(/\p{M}/gu, "").toLocaleLowerCase();
   document.querySelectorAll("[data-searchable-checkboxes]").forEach((box) => {
     const search = box.querySelector(".searchable-filter");
@@ -25,4 +32,5 @@
     box.addEventListener("change", summary);
     summary();
   });
+  }
 })();

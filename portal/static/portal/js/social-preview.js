@@ -1,6 +1,13 @@
 // The story's social text as each network's post will read, with X's weighted count, as the editor types.
 (function () {
   "use strict";
+  // Wagtail puts form media in the page's head: wait for the form.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+  function start() {
   document.querySelectorAll("[data-social-preview]").forEach((panel) => {
     const area = document.getElementById(panel.dataset.for);
     const form = area.form;
@@ -33,4 +40,5 @@
     area.addEventListener("input", later);
     refresh();
   });
+  }
 })();

@@ -47,6 +47,7 @@ def register_publishing_urls():
         path("reach/stories/<int:story_id>/", reach.story, name="reach_story"),
         path("reach/embassies/", reach.embassies, name="reach_embassies"),
         path("reach/embassies/<int:embassy_id>/", reach.embassy, name="reach_embassy"),
+        path("reach/retired/<int:metric_id>/forget/", reach.retired_metric_forget, name="reach_retired_forget"),
     ]
 
 
@@ -112,11 +113,16 @@ class RetiredMetricsPanel(Component):
     order = 90
     template_name = "publishing/reach/retired_panel.html"
 
-    def __init__(self, retired):
+    def __init__(self, retired, *, can_forget: bool):
         self.retired = retired
+        self.can_forget = can_forget
 
     def get_context_data(self, parent_context=None):
-        return {"retired": self.retired}
+        return {
+            "retired": self.retired,
+            "can_forget": self.can_forget,
+            "csrf_token": (parent_context or {}).get("csrf_token"),
+        }
 
 
 @hooks.register("construct_homepage_panels")
@@ -124,7 +130,7 @@ def add_retired_metrics_panel(request, panels):
     from .models import RetiredMetric
 
     if request.user.has_perm("publishing.view_retiredmetric") and (retired := list(RetiredMetric.objects.all())):
-        panels.append(RetiredMetricsPanel(retired))
+        panels.append(RetiredMetricsPanel(retired, can_forget=request.user.has_perm("publishing.delete_retiredmetric")))
 
 
 class XSpendPanel(Component):

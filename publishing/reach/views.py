@@ -5,18 +5,21 @@ three answer only what the user may see."""
 from datetime import datetime, time, timedelta
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
 from embassies.models import Embassy
 from portal.models import StoryPage
 
+from ..models import RetiredMetric
 from . import reports
 
 READ_REACH = "publishing.read_reach"
@@ -246,3 +249,17 @@ def embassy(request, embassy_id: int):
         "publishing/reach/embassy.html",
         _context(request, str(embassy), embassy=embassy, form=form, period=period, tab="embassies", **data),
     )
+
+
+@require_POST
+def retired_metric_forget(request, metric_id: int):
+    """After the metric names are updated: forget a refused name, so the collector asks for it again."""
+    if not request.user.has_perm("publishing.delete_retiredmetric"):
+        raise PermissionDenied
+    metric = get_object_or_404(RetiredMetric, pk=metric_id)
+    metric.delete()
+    messages.success(
+        request,
+        _("The collector will ask %(network)s for %(name)s again.") % {"network": metric.network, "name": metric.name},
+    )
+    return redirect("wagtailadmin_home")

@@ -88,6 +88,16 @@ class ReachUpkeepTests(TestCase):
         page = self.client.get(reverse("wagtailadmin_home"))
         self.assertContains(page, "A network retired a metric")
         self.assertContains(page, "post_clicks")
+        metric = RetiredMetric.objects.get()
+        forget = reverse("reach_retired_forget", args=(metric.pk,))
+        self.assertContains(page, forget)
+        self.client.force_login(self.staff)
+        self.assertIn(self.client.post(forget).status_code, {302, 403})  # refused (the admin redirects)
+        self.assertTrue(RetiredMetric.objects.exists())
+        self.client.force_login(admin)
+        self.assertRedirects(self.client.post(forget), reverse("wagtailadmin_home"), fetch_redirect_response=False)
+        self.assertFalse(RetiredMetric.objects.exists())  # asked for again at the next pass
+        RetiredMetric.objects.create(network="facebook", name="post_clicks", names_version="graph-2025-11-15")
         self.client.force_login(self.staff)
         self.assertNotContains(self.client.get(reverse("wagtailadmin_home")), "A network retired a metric")
 

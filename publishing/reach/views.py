@@ -132,12 +132,15 @@ def _context(request, title: str, **extra) -> dict:
     query.pop("export", None)
     query.pop("chart", None)
     query.pop("page", None)
+    sortless = query.copy()
+    sortless.pop("sort", None)
     return {
         "header_title": title,
         "figures": reports.FIGURES,
         "figure_labels": FIGURE_LABELS,
         "network_names": NETWORK_NAMES,
         "query": query.urlencode(),
+        "sort_query": f"{sortless.urlencode()}&" if sortless else "",
         **extra,
     }
 

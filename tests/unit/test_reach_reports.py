@@ -166,6 +166,17 @@ class ReachReportTests(TestCase):
         wrong = self.get(self.lead, "reach_dashboard", start="2020-02-01", end="2020-01-01")
         self.assertContains(wrong, "must be on or before")
 
+    def test_sorting_an_embassy_report_keeps_its_period_and_orders_the_rows(self):
+        page = self.get(self.lead, "reach_embassy", self.paris.pk, days=7).content.decode()
+        self.assertIn('href="?days=7&amp;sort=-views"', page)
+
+        def rows(sort):
+            page = self.get(self.lead, "reach_story", self.story.pk, sort=sort).content.decode()
+            return page[page.index('class="listing reach-posts"') :]
+
+        self.assertLess(rows("views").index("HYPERLINK"), rows("views").index("Embassy in Paris"))  # 300 before 1,000
+        self.assertLess(rows("-views").index("Embassy in Paris"), rows("-views").index("HYPERLINK"))
+
     def test_reach_report_command_prints_one_row_per_post(self):
         out = io.StringIO()
         call_command("reach_report", "--story", "ocean", stdout=out)

@@ -49,6 +49,7 @@ class PeriodForm(forms.Form):
         label=gettext_lazy("Period"),
         coerce=int,
         required=False,
+        initial=30,
         choices=[
             (7, gettext_lazy("Last 7 days")),
             (30, gettext_lazy("Last 30 days")),

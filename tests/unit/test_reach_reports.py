@@ -158,6 +158,8 @@ class ReachReportTests(TestCase):
         self.assertEqual(self.get(self.lead, "reach_story", self.story.pk).status_code, 200)
 
     def test_dashboard_totals_change_and_period(self):
+        default = self.get(self.lead, "reach_dashboard").content.decode()
+        self.assertRegex(default, r'<option value="30" selected>')  # the period shown is the one picked
         page = self.get(self.lead, "reach_dashboard", days=7)
         self.assertContains(page, "Ocean pledge")
         self.assertContains(page, "2,600")  # views: Paris 2 × 1,000 and Cairo 2 × 300

@@ -167,6 +167,12 @@ class ReachReportTests(TestCase):
         self.assertNotContains(empty, "Ocean pledge")
         wrong = self.get(self.lead, "reach_dashboard", start="2020-02-01", end="2020-01-01")
         self.assertContains(wrong, "must be on or before")
+        for bad in ({"days": "abc"}, {"start": "2020-13-45"}, {"page": "x", "sort": "__evil"}):
+            answer = self.get(self.lead, "reach_dashboard", **bad)
+            self.assertEqual(answer.status_code, 200, bad)  # the default period, and what was wrong
+        self.assertContains(self.get(self.lead, "reach_dashboard", days="abc"), "Select a valid choice")
+        self.assertContains(self.get(self.lead, "reach_dashboard", start="2020-13-45"), "Enter a valid date")
+        self.assertEqual(self.get(self.lead, "reach_story", 999999).status_code, 404)
 
     def test_sorting_an_embassy_report_keeps_its_period_and_orders_the_rows(self):
         page = self.get(self.lead, "reach_embassy", self.paris.pk, days=7).content.decode()

@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from ._grants import groups_grant
+
 ROLES = {
     "Ministry approvers": [
         ("portal", "forcedpublication", "force_publish"),
@@ -29,17 +31,7 @@ ROLES = {
 
 
 def seed(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
-    Group = apps.get_model("auth", "Group")
-    for group_name, grants in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
-        for app_label, model, codename in grants:
-            content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
-            permission, _ = Permission.objects.get_or_create(
-                content_type=content_type, codename=codename, defaults={"name": codename.replace("_", " ")}
-            )
-            group.permissions.add(permission)
+    groups_grant(apps, ROLES)
 
 
 class Migration(migrations.Migration):

@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from ._grants import groups_grant
+
 GRANTS = {
     "Heads of mission": [
         ("wagtailadmin", "admin", "access_admin"),
@@ -14,17 +16,7 @@ GRANTS = {
 
 
 def seed(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
-    Group = apps.get_model("auth", "Group")
-    for group_name, grants in GRANTS.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
-        for app_label, model, codename in grants:
-            content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
-            permission, _ = Permission.objects.get_or_create(
-                content_type=content_type, codename=codename, defaults={"name": codename.replace("_", " ")}
-            )
-            group.permissions.add(permission)
+    groups_grant(apps, GRANTS)
 
 
 class Migration(migrations.Migration):

@@ -6,22 +6,14 @@ from datetime import timedelta
 
 from django.db import migrations, models
 
+from ._grants import groups_grant
+
 GRANTS = {"Communications leads": [("publishing", "metricsnapshot", "receive_reach_alerts")]}
 
 
 def seed(apps, schema_editor):
     """Leads receive reach alerts and the digest (heads of mission receive their embassy's through their role)."""
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
-    Group = apps.get_model("auth", "Group")
-    for group_name, grants in GRANTS.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
-        for app_label, model, codename in grants:
-            content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
-            permission, _ = Permission.objects.get_or_create(
-                content_type=content_type, codename=codename, defaults={"name": codename.replace("_", " ")}
-            )
-            group.permissions.add(permission)
+    groups_grant(apps, GRANTS)
 
 
 def posts_collect_once(apps, schema_editor):

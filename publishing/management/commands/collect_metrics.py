@@ -1,9 +1,8 @@
 """Runs one collection pass now, as beat does every minute."""
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
+from django.core.management.base import BaseCommand
 
-from portal.models import StoryPage
+from publishing.management.stories import story_named
 from publishing.reach.collect import metrics_collect
 from publishing.services import story_source
 
@@ -16,12 +15,6 @@ class Command(BaseCommand):
         parser.add_argument("--story", help="only this story's posts (its page id or slug)")
 
     def handle(self, *args, all, story, **options):
-        page = None
-        if story:
-            match = Q(slug=story) | (Q(pk=int(story)) if story.isdigit() else Q(pk=None))
-            page = StoryPage.objects.filter(match).order_by("pk").first()
-            if page is None:
-                raise CommandError(f"No story with id or slug “{story}”.")
-            page = story_source(page)
+        page = story_source(story_named(story)) if story else None
         report = metrics_collect(every=all, story=page)
         self.stdout.write(report.line())

@@ -4,11 +4,10 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
 from django.utils import timezone
 
-from portal.models import StoryPage
 from publishing import services
+from publishing.management.stories import story_named
 from publishing.models import Distribution, Post
 from publishing.xbill import distribution_estimate
 
@@ -37,7 +36,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, story, approve_all, wait, timeout, estimate, **options):
-        page = self.story(story)
+        page = story_named(story)
         if estimate:
             plan = distribution_estimate(story=page)
             self.stdout.write(plan.summary())
@@ -75,13 +74,6 @@ class Command(BaseCommand):
         )
         if counts[State.FAILED]:
             sys.exit(1)
-
-    def story(self, key: str) -> StoryPage:
-        match = Q(slug=key) | (Q(pk=int(key)) if key.isdigit() else Q(pk=None))
-        page = StoryPage.objects.filter(match).order_by("pk").first()
-        if page is None:
-            raise CommandError(f"No story with id or slug “{key}”.")
-        return page
 
     def follow(self, distribution: Distribution, total: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout

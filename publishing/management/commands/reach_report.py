@@ -4,10 +4,10 @@ import csv
 import json
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
+from django.core.management.base import BaseCommand
 
 from portal.models import StoryPage
+from publishing.management.stories import story_named
 from publishing.models import Post
 from publishing.services import story_source
 
@@ -58,11 +58,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["csv", "json"], default="csv")
 
     def handle(self, *args, story, format, **options):
-        match = Q(slug=story) | (Q(pk=int(story)) if story.isdigit() else Q(pk=None))
-        page = StoryPage.objects.filter(match).order_by("pk").first()
-        if page is None:
-            raise CommandError(f"No story with id or slug “{story}”.")
-        rows = report_rows(story_source(page))
+        rows = report_rows(story_source(story_named(story)))
         if format == "json":
             self.stdout.write(json.dumps(rows, indent=2))
             return

@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from publishing.management.commands.distribute import Command as DistributeCommand
+from publishing.management.stories import story_named
 from publishing.models import Recall
 from publishing.recall import recall_still_live, story_recall_start
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait at most (with --wait)")
 
     def handle(self, *args, story, reason, wait, timeout, **options):
-        page = DistributeCommand().story(story)
+        page = story_named(story)
         recall = story_recall_start(story=page, user=None, reason=reason, confirm=True)
         self.stdout.write(
             f"“{recall.story.title}”: deleting {recall.total} published posts; "

@@ -149,8 +149,10 @@ class Post(models.Model):
     def __str__(self) -> str:
         return f"{self.get_network_display()} post for {self.embassy_id} ({self.state})"
 
+    NETWORK_NAMES = {"facebook": "Facebook", "x": "X"}
+
     def get_network_display(self) -> str:
-        return {"facebook": "Facebook", "x": "X"}.get(self.network, self.network)
+        return self.NETWORK_NAMES.get(self.network, self.network)
 
     def latest_apply(self, snapshot: "MetricSnapshot") -> None:
         """Make `snapshot` the post's latest figures (save LATEST_FIELDS to keep them)."""

@@ -6,8 +6,6 @@ version with them: every snapshot records the version it was collected under, so
 change are never mistaken for one another.
 """
 
-FIGURES = ("views", "reach", "reactions", "comments", "shares", "clicks")
-
 # Graph API post insights, by the figure each one gives. Reactions, comments and shares are post fields.
 FACEBOOK_VERSION = "graph-2025-11-15"
 FACEBOOK_INSIGHTS = {

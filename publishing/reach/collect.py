@@ -280,23 +280,25 @@ def _latest_store(snapshot_ids: list[int], *, chunk: int = 1000) -> None:
             )
 
 
+def account_last_posts(account_id: int, step: int, *, before: datetime) -> list[tuple[int, int | None, int | None]]:
+    """(post, views, comments) of the account's posts at scheduled age `step` collected before `before`, newest
+    first, each post once (its latest reading): one index range scan of at most three times BASELINE_POSTS rows."""
+    rows = (
+        MetricSnapshot.objects.filter(account_id=account_id, step=step, collected_at__lt=before)
+        .order_by("-collected_at")
+        .values_list("post_id", "views", "comments")[: BASELINE_POSTS * 3]
+    )
+    latest: dict[int, tuple[int, int | None, int | None]] = {}
+    for row in rows:
+        latest.setdefault(row[0], row)
+    return list(latest.values())
+
+
 def baselines_apply(snapshots: list[MetricSnapshot], *, now: datetime) -> None:
     """Each snapshot's baseline: the median views, and median replies per view, of its account's last 20 other
-    posts at the same scheduled age (none with fewer than 3)."""
+    posts at the same scheduled age (none with fewer than 3). One query per account and age in the pass."""
     groups = {(s.account_id, s.step) for s in snapshots if s.step is not None}
-    earlier: dict[tuple[int, int], list[tuple[int, int | None, int | None]]] = {}
-    for account_id, step in groups:
-        rows = (
-            MetricSnapshot.objects.filter(account_id=account_id, step=step, collected_at__lt=now)
-            .order_by("-collected_at")
-            .values_list("post_id", "views", "comments")[: BASELINE_POSTS * 3]
-        )
-        seen, kept = set(), []
-        for post_id, views, comments in rows:
-            if post_id not in seen:
-                seen.add(post_id)
-                kept.append((post_id, views, comments))
-        earlier[(account_id, step)] = kept
+    earlier = {group: account_last_posts(*group, before=now) for group in groups}
     for snapshot in snapshots:
         rows = [r for r in earlier.get((snapshot.account_id, snapshot.step), []) if r[0] != snapshot.post_id]
         rows = [r for r in rows if r[1] is not None][:BASELINE_POSTS]

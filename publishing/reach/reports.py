@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 from django.core.paginator import Paginator
 from django.db.models import Count, ExpressionWrapper, F, FloatField, Max, QuerySet, Sum
 from django.db.models.functions import TruncWeek
+from django.utils import timezone
 
 from embassies.models import EVERY_EMBASSY, Embassy, Region
 from portal.models import StoryPage
 
 from ..models import MetricSnapshot, Post, ReplyAlert
-from .collect import BASELINE_POSTS, schedule, step_at
+from .collect import BASELINE_POSTS, account_last_posts, schedule, step_at
 
 FIGURES = MetricSnapshot.FIGURES
 # Sums of the posts' latest figures, how many posts gave each figure (a sum over none is unavailable, not 0),
@@ -26,7 +27,7 @@ SUMS = {
     **{f"{name}_given": Count(f"latest_{name}") for name in FIGURES},
 }
 AMPLIFY, LOOK = 3.0, 0.3
-NETWORK_NAMES = {"facebook": "Facebook", "x": "X"}
+NETWORK_NAMES = Post.NETWORK_NAMES
 State = Post.State
 
 
@@ -264,16 +265,8 @@ def embassy_baselines(embassy: Embassy, *, age: timedelta = timedelta(hours=24))
     """Per network: the median views of the embassy's last 20 posts at `age` (one day by default)."""
     found = []
     for account in embassy.accounts.all():
-        step = step_at(account.network, age)
-        rows = (
-            MetricSnapshot.objects.filter(account=account, step=step, views__isnull=False)
-            .order_by("-collected_at")
-            .values_list("post_id", "views")[: BASELINE_POSTS * 3]
-        )
-        latest: dict[int, int] = {}
-        for post_id, value in rows:
-            latest.setdefault(post_id, value)
-        views = list(latest.values())[:BASELINE_POSTS]
+        rows = account_last_posts(account.pk, step_at(account.network, age), before=timezone.now())
+        views = [views for _, views, _ in rows if views is not None][:BASELINE_POSTS]
         found.append(
             {
                 "network": account.network,

@@ -31,7 +31,7 @@ FIGURE_LABELS = {
     "shares": gettext_lazy("Shares"),
     "clicks": gettext_lazy("Clicks"),
 }
-NETWORK_NAMES = {"facebook": "Facebook", "x": "X"}
+NETWORK_NAMES = reports.NETWORK_NAMES
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

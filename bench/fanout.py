@@ -97,6 +97,39 @@ def cpu_used(before: dict, after: dict) -> dict:
     return used
 
 
+def database_fresh(database: str) -> None:
+    """Drop and create the bench's own PostgreSQL database."""
+    import psycopg
+
+    dbname = database.rsplit("/", 1)[1]
+    with psycopg.connect(database.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+
+
+def bench_env(*, var_dir: Path, database: str, broker: str, sandbox_url: str, hosts: str = "127.0.0.1") -> dict:
+    """Production settings (DEBUG off, so nothing records every query) pointed at the sandbox."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-" + "k" * 50,
+        "CREDENTIALS_KEYS": "hVbNKLyNTkvvnmdOvq7Lm0ncS7RVTJzWHVCqSuxNKEk=",
+        "ALLOWED_HOSTS": hosts,
+        "SECURE_SSL_REDIRECT": "0",
+        "CHANCERY_VAR_DIR": str(var_dir),
+        "DATABASE_URL": database,
+        "CELERY_BROKER_URL": broker,
+        "LOG_LEVEL": "WARNING",
+        "FACEBOOK_GRAPH_URL": f"{sandbox_url}/",
+        "X_API_URL": sandbox_url,
+        "SANDBOX_URL": sandbox_url,
+        "FACEBOOK_APP_ID": "100200300",
+        "FACEBOOK_APP_SECRET": "bench",
+        "X_CLIENT_ID": "bench",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--embassies", type=int, default=200)
@@ -113,37 +146,10 @@ def main() -> None:
     var_dir.mkdir(parents=True, exist_ok=True)
     database = os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
     broker = os.environ.get("CELERY_BROKER_URL", DEFAULT_BROKER)
-    dbname = database.rsplit("/", 1)[1]
-    admin_url = database.rsplit("/", 1)[0] + "/postgres"
-
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{dbname}"')
-
+    database_fresh(database)
     sandbox_port = free_port()
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        # Production settings: DEBUG off, so nothing records every query.
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only-" + "k" * 50,
-        "CREDENTIALS_KEYS": "hVbNKLyNTkvvnmdOvq7Lm0ncS7RVTJzWHVCqSuxNKEk=",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "CHANCERY_VAR_DIR": str(var_dir),
-        "DATABASE_URL": database,
-        "CELERY_BROKER_URL": broker,
-        "LOG_LEVEL": "WARNING",
-        "FACEBOOK_GRAPH_URL": f"{sandbox_url}/",
-        "X_API_URL": sandbox_url,
-        "SANDBOX_URL": sandbox_url,
-        "FACEBOOK_APP_ID": "100200300",
-        "FACEBOOK_APP_SECRET": "bench",
-        "X_CLIENT_ID": "bench",
-    }
+    env = bench_env(var_dir=var_dir, database=database, broker=broker, sandbox_url=sandbox_url)
     os.environ.update(env)
     processes = []
     try:

@@ -25,7 +25,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.fanout import cpu_seconds, free_port, postgres_pids, wait_for  # noqa: E402
+from bench.fanout import bench_env, cpu_seconds, database_fresh, free_port, postgres_pids, wait_for  # noqa: E402
 
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/chancery_bench_reach"
 REPEAT = 25
@@ -66,35 +66,12 @@ def main() -> None:
     var_dir = Path(os.environ.get("CHANCERY_VAR_DIR", ROOT / "var" / "bench-reach"))
     var_dir.mkdir(parents=True, exist_ok=True)
     database = os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
-    dbname = database.rsplit("/", 1)[1]
-
-    import psycopg
-
-    with psycopg.connect(database.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{dbname}"')
-
+    database_fresh(database)
     sandbox_port = free_port()
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only-" + "k" * 50,
-        "CREDENTIALS_KEYS": "hVbNKLyNTkvvnmdOvq7Lm0ncS7RVTJzWHVCqSuxNKEk=",
-        "ALLOWED_HOSTS": "127.0.0.1,testserver",
-        "SECURE_SSL_REDIRECT": "0",
-        "CHANCERY_VAR_DIR": str(var_dir),
-        "DATABASE_URL": database,
-        "CELERY_BROKER_URL": "memory://",
-        "LOG_LEVEL": "WARNING",
-        "FACEBOOK_GRAPH_URL": f"{sandbox_url}/",
-        "X_API_URL": sandbox_url,
-        "SANDBOX_URL": sandbox_url,
-        "FACEBOOK_APP_ID": "100200300",
-        "FACEBOOK_APP_SECRET": "bench",
-        "X_CLIENT_ID": "bench",
-    }
+    env = bench_env(
+        var_dir=var_dir, database=database, broker="memory://", sandbox_url=sandbox_url, hosts="127.0.0.1,testserver"
+    )
     os.environ.update(env)
     sandbox = subprocess.Popen(
         [

@@ -28,6 +28,30 @@ class SandboxClient:
         response.raise_for_status()
         return response.json()
 
+    def connect(self, embassy, network: str, *, username: str, name: str = ""):
+        """A sandbox account for `embassy` on `network`, connected as the embassy's SocialAccount with its tokens
+        (an X access token lives two hours, as on X)."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from embassies.models import SocialAccount
+
+        remote = self.account(network, name or f"{embassy.name} {network}", username=username)
+        account = SocialAccount(
+            embassy=embassy,
+            network=network,
+            external_id=remote["id"],
+            handle=f"@{username}",
+            display_name=remote["name"],
+            token_expires_at=timezone.now() + timedelta(hours=2) if network == "x" else None,
+        )
+        account.credentials_set(
+            {"access_token": remote["access_token"], "refresh_token": remote.get("refresh_token") or ""}
+        )
+        account.save()
+        return account
+
     def posts(self, account_id: str) -> list[dict]:
         return requests.get(f"{self.url}/_sandbox/accounts/{account_id}/posts", timeout=10).json()["data"]
 

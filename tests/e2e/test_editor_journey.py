@@ -8,7 +8,6 @@ import pytest
 from PIL import Image as PILImage
 from playwright.sync_api import expect
 
-from embassies.models import SocialAccount
 from portal.models import StoryPage
 from publishing.models import Post
 from tests.factories import UserFactory, embassy_make, portal_tree_build
@@ -31,10 +30,7 @@ def test_the_editor_writes_illustrates_translates_and_submits_and_the_approver_p
     tree = portal_tree_build(languages=("en", "fr"))
     for slug, country, city in (("paris", "FR", "Paris"), ("nairobi", "KE", "Nairobi")):
         embassy = embassy_make(slug, country, city, "Europe/Paris")
-        remote = sandbox.account("x", f"Embassy in {city}", username=slug)
-        account = SocialAccount(embassy=embassy, network="x", external_id=remote["id"], handle=f"@{slug}")
-        account.credentials_set({"access_token": remote["access_token"]})
-        account.save()
+        sandbox.connect(embassy, "x", username=slug, name=f"Embassy in {city}")
     editor = UserFactory(username="editor", password=PASSWORD, groups=["Ministry editors"])
     approver = UserFactory(username="approver", password=PASSWORD, groups=["Ministry approvers"])
 

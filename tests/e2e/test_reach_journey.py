@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from embassies.models import EmbassyMembership, SocialAccount
+from embassies.models import EmbassyMembership
 from publishing import services
 from publishing.models import Post
 from publishing.reach.collect import metrics_collect
@@ -28,14 +28,7 @@ def test_the_lead_reads_a_story_and_exports_it_and_staff_see_their_embassy_only(
     }
     for embassy in embassies.values():
         for network in ("facebook", "x"):
-            remote = sandbox.account(network, f"{embassy.name} {network}", username=f"e{embassy.slug}")
-            account = SocialAccount(
-                embassy=embassy, network=network, external_id=remote["id"], handle=f"@{embassy.slug}"
-            )
-            account.credentials_set(
-                {"access_token": remote["access_token"], "refresh_token": remote.get("refresh_token", "")}
-            )
-            account.save()
+            sandbox.connect(embassy, network, username=f"e{embassy.slug}")
     story = tree.story_add(slug="ocean", texts={"en": ("Ocean pledge", "New funding for marine areas.")})["en"]
     services.posts_approve(posts=Post.objects.all(), user=None)
     for post_id, _network in services.posts_dispatch():

@@ -2,11 +2,9 @@
 process: exactly once, in the right language, through faults, worker crashes and a crisis hold."""
 
 import time
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from django.utils import timezone
 
 from embassies.models import SocialAccount
 from publishing import services
@@ -30,13 +28,7 @@ def build(sandbox, count: int = 50):
         embassy.region = "middle-east" if n % 5 == 1 else "europe"
         embassy.save()
         for network in ("facebook", "x"):
-            remote = sandbox.account(network, f"Embassy {n} {network}", username=f"emb{n}")
-            account = SocialAccount(embassy=embassy, network=network, external_id=remote["id"], handle=f"@emb{n}")
-            account.credentials_set(
-                {"access_token": remote["access_token"], "refresh_token": remote.get("refresh_token", "")}
-            )
-            account.token_expires_at = timezone.now() + timedelta(hours=2) if network == "x" else None
-            account.save()
+            sandbox.connect(embassy, network, username=f"emb{n}", name=f"Embassy {n} {network}")
     story = tree.story_add(
         slug="fanout",
         texts={

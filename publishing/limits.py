@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone as django_timezone
 from redis.commands.core import Script
 
 # (posts, seconds) per account, kept under what the networks allow (X: 100 posts per 15 minutes per user).
@@ -90,3 +91,20 @@ def account_slot(account_id: int, network: str) -> timedelta | None:
     if used > limit:
         return timedelta(seconds=window_end - now + 1)
     return None
+
+
+def usage_wait(account) -> timedelta | None:
+    """How long the network's own usage report (kept on the account) asks the account to wait: until the reset at
+    100 %, a little from 90 %; None below. Posting and metric reads both honour it."""
+    usage = account.rate_limit or {}
+    percent = usage.get("percent_used")
+    if percent is None or percent < 90:
+        return None
+    reset_at = datetime.fromisoformat(usage["reset_at"]) if usage.get("reset_at") else None
+    if percent >= 100:
+        return (
+            (reset_at - django_timezone.now())
+            if reset_at and reset_at > django_timezone.now()
+            else timedelta(minutes=5)
+        )
+    return timedelta(seconds=10 * (percent - 89))

@@ -618,19 +618,7 @@ def _claim_blocker(post: Post) -> tuple[str, dict] | None:
 def _pacing_wait(post: Post) -> timedelta | None:
     """How long the post's account must wait: the network's own usage report, then the shared pacing, whose slot
     is taken (and counted) only when the answer is None."""
-    return _usage_wait(post.account) or limits.account_slot(post.account_id, post.network)
-
-
-def _usage_wait(account: SocialAccount) -> timedelta | None:
-    """The network's own usage report: stop at 100 % until its reset, slow down from 90 %."""
-    usage = account.rate_limit or {}
-    percent = usage.get("percent_used")
-    if percent is None or percent < 90:
-        return None
-    reset_at = datetime.fromisoformat(usage["reset_at"]) if usage.get("reset_at") else None
-    if percent >= 100:
-        return (reset_at - timezone.now()) if reset_at and reset_at > timezone.now() else timedelta(minutes=5)
-    return timedelta(seconds=10 * (percent - 89))
+    return limits.usage_wait(post.account) or limits.account_slot(post.account_id, post.network)
 
 
 def _usage_dict(channel) -> dict:
@@ -645,7 +633,7 @@ def _usage_dict(channel) -> dict:
 
 def _usage_keep(account: SocialAccount, channel) -> None:
     """Keep the network's usage report on the account once it matters for pacing (from half the allowance),
-    and the report that clears it; below that `_usage_wait` would do nothing with it."""
+    and the report that clears it; below that `limits.usage_wait` would do nothing with it."""
     usage = _usage_dict(channel)
     if max(usage["percent_used"] or 0, (account.rate_limit or {}).get("percent_used") or 0) >= USAGE_WORTH_KEEPING:
         SocialAccount.objects.filter(pk=account.pk).update(rate_limit=usage)

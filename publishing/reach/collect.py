@@ -126,9 +126,7 @@ def _usable(post: Post, report: PassReport, results: dict) -> str | None:
     if account.status != SocialAccount.Status.CONNECTED:
         results[post.pk] = AuthExpired("the account needs reconnecting")
         return None
-    from ..services import _usage_wait
-
-    if wait := _usage_wait(account):
+    if wait := limits.usage_wait(account):
         results[post.pk] = RateLimited("the network asked to slow down", until=timezone.now() + wait)
         return None
     try:

@@ -3,12 +3,11 @@ through a retired metric, X's 30-day limit, deleted posts, and #NoHarm's unusual
 
 from datetime import timedelta
 
-import pytest
 import requests
 from django.core import mail
 from django.utils import timezone
 
-from embassies.models import EmbassyMembership
+from embassies.models import EmbassyMembership, SocialAccount
 from publishing import services
 from publishing.models import MetricSnapshot, Post, ReplyAlert, RetiredMetric
 from publishing.reach import collect
@@ -184,11 +183,25 @@ def test_unusual_replies_tell_the_head_of_mission_and_the_leads(
     assert ReplyAlert.objects.count() == 1
 
 
-@pytest.mark.parametrize("state", [State.RECALLED])
-def test_recalled_posts_are_not_read_again(world, sandbox, state):
+def test_recalled_posts_are_not_read_again(world, sandbox):
     tree, _ = world
     posts = publish(tree)
-    Post.objects.filter(pk=posts[0].pk).update(state=state)
+    Post.objects.filter(pk=posts[0].pk).update(state=State.RECALLED)
     sandbox.advance(3600)
     report = metrics_collect(now=max(p.published_at for p in posts) + HOUR)
     assert report.posts == 5
+
+
+def test_an_account_the_network_asked_to_wait_is_read_after_its_reset(world, sandbox):
+    tree, _ = world
+    posts = publish(tree)
+    throttled = next(p for p in posts if p.network == "facebook")
+    reset = timezone.now() + timedelta(minutes=20)
+    SocialAccount.objects.filter(pk=throttled.account_id).update(
+        rate_limit={"percent_used": 100, "reset_at": reset.isoformat()}
+    )
+    sandbox.advance(3600)
+    report = metrics_collect(now=max(p.published_at for p in posts) + HOUR)
+    assert report.posts == 5 and report.postponed == 1
+    throttled.refresh_from_db()
+    assert throttled.latest_snapshot is None and throttled.metrics_due_at >= reset - timedelta(seconds=5)

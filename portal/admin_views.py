@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
+from wagtail_localize.models import Translation
 
 from . import review
 from .models import ForcedPublication, StoryPage
@@ -75,9 +76,6 @@ def translation_submit(request, translation_id: int):
     """Submit a translation made in the translation editor to its page's review: the translated text is saved as a
     draft of the translated page (untranslated parts keep the source's), and the page's workflow starts, so the
     approvers are told a translation waits. wagtail-localize's editor offers no such action by itself."""
-    from django.urls import reverse
-    from wagtail_localize.models import Translation
-
     translation = get_object_or_404(Translation, pk=translation_id)
     page = translation.get_target_instance()
     if not isinstance(page, Page):
@@ -103,4 +101,4 @@ def translation_submit(request, translation_id: int):
                 "workflow": workflow.name,
             },
         )
-    return redirect(reverse("wagtailadmin_pages:edit", args=(page.pk,)))
+    return redirect("wagtailadmin_pages:edit", page.pk)

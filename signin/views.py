@@ -28,6 +28,13 @@ class CodeForm(forms.Form):
     )
 
 
+def _second_factor_login(request, device) -> None:
+    """The session is verified under a new key: a key seen before the second factor (fixed by an attacker, or read
+    while only the password was given) is worth nothing after it. Recovery codes pass through here too."""
+    request.session.cycle_key()
+    otp_login(request, device)
+
+
 def _next_url(request) -> str:
     target = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME, "")
     safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())
@@ -43,7 +50,7 @@ def verify(request):
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["code"])
         if device is not None:
-            otp_login(request, device)
+            _second_factor_login(request, device)
             if isinstance(device, RecoveryCodes):
                 left = len(device.codes_get())
                 messages.warning(
@@ -78,7 +85,7 @@ def enrol(request):
         if form.is_valid():
             codes = services.authenticator_enrol_confirm(device=device, token=form.cleaned_data["code"])
             if codes is not None:
-                otp_login(request, device)
+                _second_factor_login(request, device)
                 return TemplateResponse(
                     request, "signin/recovery_codes.html", {"codes": codes, "next": _next_url(request)}
                 )

@@ -6,6 +6,7 @@ from datetime import timedelta
 from unittest import mock
 
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
@@ -13,9 +14,10 @@ from django.db.models import F
 from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.oath import totp
+from django_otp.oath import TOTP, totp
 
 from portal.models import StoryPage
+from signin import services
 from signin.models import AuthenticatorDevice, RecoveryCodes
 from tests.conftest import password_only_login
 from tests.factories import UserFactory, portal_tree_build
@@ -25,6 +27,14 @@ PASSWORD = "pw-for-tests-only"
 
 def code_for(device: AuthenticatorDevice, drift: int = 0) -> str:
     return f"{totp(device.secret_get(), 30, 0, 6, drift):06d}"
+
+
+def code_last_used(device: AuthenticatorDevice) -> str:
+    """The code of the time step the device last accepted (the clock may have moved on to the next step since)."""
+    device.refresh_from_db()
+    oath = TOTP(device.secret_get(), step=30, t0=0, digits=6)
+    oath.time = device.last_t * 30
+    return f"{oath.token():06d}"
 
 
 def secret_on_page(html: str) -> bytes:
@@ -94,7 +104,7 @@ class SecondFactorTests(TestCase):
 
     def test_later_sign_ins_take_a_code_once_or_a_recovery_code_once(self):
         device, codes = self.enrol(self.editor)
-        used = code_for(device)
+        used = code_last_used(device)
         self.client.logout()
         password_only_login(self.client, self.editor)
         self.assertTrue(self.client.get("/admin/")["Location"].startswith(reverse("signin_verify")))
@@ -116,6 +126,36 @@ class SecondFactorTests(TestCase):
         password_only_login(self.client, self.editor)
         RecoveryCodes.objects.filter(user=self.editor).update(throttling_failure_count=0)
         self.assertEqual(self.client.post(reverse("signin_verify"), {"code": codes[0]}).status_code, 400)
+
+    def assert_session_key_rotated(self, before: str) -> None:
+        self.assertNotEqual(self.client.session.session_key, before)
+        stale = type(self.client)()
+        stale.cookies[settings.SESSION_COOKIE_NAME] = before
+        self.assertEqual(stale.get("/admin/").status_code, 302)  # the key known before the factor is worth nothing
+
+    def test_the_session_key_changes_when_the_second_factor_is_given(self):
+        password_only_login(self.client, self.editor)
+        before = self.client.session.session_key
+        page = self.client.get(reverse("signin_enrol")).content.decode()
+        self.client.post(reverse("signin_enrol"), {"code": f"{totp(secret_on_page(page), 30, 0, 6, 0):06d}"})
+        self.assertEqual(self.client.get("/admin/").status_code, 200)
+        self.assert_session_key_rotated(before)
+
+        device = AuthenticatorDevice.objects.get(user=self.editor, confirmed=True)
+        self.client.logout()
+        password_only_login(self.client, self.editor)
+        before = self.client.session.session_key
+        self.client.post(reverse("signin_verify"), {"code": code_for(device, drift=1)})
+        self.assertEqual(self.client.get("/admin/").status_code, 200)
+        self.assert_session_key_rotated(before)
+
+        codes = services.recovery_codes_issue(user=self.editor)
+        self.client.logout()
+        password_only_login(self.client, self.editor)
+        before = self.client.session.session_key
+        self.client.post(reverse("signin_verify"), {"code": codes[0]})
+        self.assertEqual(self.client.get("/admin/").status_code, 200)
+        self.assert_session_key_rotated(before)
 
     def test_an_operator_resets_a_users_second_factor_from_the_command_line(self):
         self.enrol(self.editor)

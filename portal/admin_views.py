@@ -91,7 +91,10 @@ def translation_submit(request, translation_id: int):
     else:
         translation.save_target(user=request.user, publish=False)
         page = page.specific_class.objects.get(pk=page.pk)
-        workflow.start(page, request.user)
+        if (state := page.current_workflow_state) is not None:  # changes were requested: the same review resumes
+            state.resume(request.user)
+        else:
+            workflow.start(page, request.user)
         messages.success(
             request,
             _("“%(title)s” (%(language)s) was submitted to %(workflow)s.")

@@ -14,6 +14,7 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.blocks.base import BlockWidget
 from wagtail.fields import StreamField
 from wagtail.models import AbstractGroupApprovalTask, Page, PagePermissionTester, PageViewRestriction
 from wagtail.search import index
@@ -173,7 +174,9 @@ class StoryPermissionTester(PagePermissionTester):
 
 
 class StoryPageForm(WagtailAdminPageForm):
-    """The story form in the editor's terms: regions to tick, countries by their names in the editor's language."""
+    """The story form in the editor's terms: regions to tick, countries by their names in the editor's language.
+    A stream posted malformed (no `body-count`, a count that is no number, a block without its type) is the form
+    shown again with an error on that field, never a server error."""
 
     target_regions = forms.MultipleChoiceField(
         label=_("regions"),
@@ -196,6 +199,22 @@ class StoryPageForm(WagtailAdminPageForm):
             self.fields["target_embassies"].choices = [(e.pk, e.name_in(language)) for e in embassies]
         if "social_text" in self.fields:
             self.fields["social_text"].widget = SocialTextWidget(attrs={"maxlength": 240})
+        self.malformed: set[str] = set()
+
+    def _widget_data_value(self, widget, html_name):
+        if not isinstance(widget, BlockWidget):
+            return super()._widget_data_value(widget, html_name)
+        try:
+            return super()._widget_data_value(widget, html_name)
+        except (KeyError, ValueError, TypeError, IndexError, AttributeError):
+            self.malformed.add(html_name)
+            return widget.block_def.get_default()
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.malformed:
+            self.add_error(name if name in self.fields else None, _("This part arrived incomplete; try again."))
+        return cleaned
 
 
 class StoryPage(TranslatedPagesMixin, Page):
@@ -316,6 +335,8 @@ class ForcedPublication(models.Model):
     forced_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     forced_at = models.DateTimeField(auto_now_add=True)
     reason = models.TextField(max_length=review.REASON_MAX)
+    # Who wrote what was forced out (portal.review.story_writers at that moment): none of them approves it afterwards.
+    writer_ids = models.JSONField(default=list, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -331,24 +352,16 @@ class ForcedPublication(models.Model):
 
 
 class SecondEyesApprovalTask(AbstractGroupApprovalTask):
-    """Group approval in which nobody may approve a story they submitted themselves."""
-
-    def _submitted_by(self, obj, user) -> bool:
-        state = getattr(obj, "current_workflow_state", None)
-        return bool(state and state.requested_by_id == user.pk)
+    """Group approval in which nobody approves a story they wrote or submitted any part of (portal.review decides)."""
 
     def get_actions(self, obj, user):
-        state = getattr(obj, "current_workflow_state", None)
-        if self._submitted_by(obj, user) or (state and review.story_edited_in_review_by(state, user)):
+        if review.story_second_eyes_refusal(story=obj, user=user):
             return []
         return super().get_actions(obj, user)
 
     def on_action(self, task_state, user, action_name, **kwargs):
-        workflow_state = task_state.workflow_state
-        if action_name == "approve" and (
-            workflow_state.requested_by_id == user.pk or review.story_edited_in_review_by(workflow_state, user)
-        ):
-            raise PermissionError("A story cannot be approved by the person who submitted it or changed it in review.")
+        if action_name == "approve":
+            review.story_second_eyes_check(story=task_state.workflow_state.content_object, user=user)
         return super().on_action(task_state, user, action_name, **kwargs)
 
     def get_task_states_user_can_moderate(self, user, **kwargs):

@@ -11,33 +11,46 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .validators import reason_clean
 
 FORCE_PUBLISH = "portal.force_publish"
+UNREVIEWED = _lazy("A story goes live only after Ministry review, or by force-publish with a reason.")
 REASON_MAX = 1000
 
 _review_passed: ContextVar[bool] = ContextVar("review_passed", default=False)
+_forced: ContextVar[bool] = ContextVar("forced", default=False)
 
 
 @contextmanager
-def review_passed() -> Iterator[None]:
-    """Publishing inside this block follows a finished review or a force-publish."""
-    token = _review_passed.set(True)
+def _passing(var: ContextVar[bool]) -> Iterator[None]:
+    token = var.set(True)
     try:
         yield
     finally:
-        _review_passed.reset(token)
+        var.reset(token)
+
+
+def review_passed():
+    """Publishing inside this block follows a finished review: its publisher is still asked the one rule."""
+    return _passing(_review_passed)
 
 
 def story_publication_check(*, revision, user) -> None:
-    """Refuse a story's publication that no review (and no force-publish) stands behind. The system may still
-    publish on its own (user None): a revision scheduled when it was approved, or one that no person wrote."""
-    if _review_passed.get():
+    """Refuse a story's publication that no review (and no force-publish) stands behind, or whose publisher wrote
+    part of it. The system may still publish on its own (user None): a revision scheduled when it was approved, or
+    one that no person wrote."""
+    if _forced.get():
         return
-    if user is None and (revision.approved_go_live_at is not None or revision.user_id is None):
+    if user is not None:
+        if not _review_passed.get():
+            raise PermissionDenied(UNREVIEWED)
+        story_second_eyes_check(story=revision.content_object, user=user)
         return
-    raise PermissionDenied(_("A story goes live only after Ministry review, or by force-publish with a reason."))
+    if revision.approved_go_live_at is not None or revision.user_id is None:
+        return
+    raise PermissionDenied(UNREVIEWED)
 
 
 def latest_revision(obj):
@@ -47,7 +60,7 @@ def latest_revision(obj):
     return Revision.objects.for_instance(obj).order_by("-created_at", "-pk").first()
 
 
-# What a reader sees of a story: an approver who changes any of it during review has written part of it.
+# What a reader sees of a story: whoever changes any of it has written part of it.
 EDITORIAL_FIELDS = (
     "title",
     "slug",
@@ -59,13 +72,14 @@ EDITORIAL_FIELDS = (
     "social_text",
     "hashtags",
     "countries",
+    "tagged_items",
     "seo_title",
     "search_description",
 )
 
 
 def _without_ids(value):
-    """Stream data without its block ids, which a form may mint anew for unchanged blocks."""
+    """Stream data and child rows without their ids, which a form may mint anew for unchanged blocks."""
     if isinstance(value, str) and value.startswith("["):
         try:
             value = json.loads(value)
@@ -74,41 +88,67 @@ def _without_ids(value):
     if isinstance(value, list):
         return [_without_ids(item) for item in value]
     if isinstance(value, dict):
-        return {key: _without_ids(item) for key, item in value.items() if key != "id"}
+        return {key: _without_ids(item) for key, item in value.items() if key not in ("id", "pk", "content_object")}
     return value
 
 
-def story_edited_in_review_by(workflow_state, user) -> bool:
-    """Whether `user` changed what readers see of the story after it was submitted for review (saving the form
-    unchanged, as approving from the edit page does, is no change)."""
-    latest = latest_revision(workflow_state.content_object)
-    task_state = workflow_state.current_task_state
-    submitted = task_state.revision if task_state else None
-    if latest is None or submitted is None or latest.pk == submitted.pk:
-        return False
-    authors = set(
-        type(latest)
-        .objects.filter(
-            object_id=latest.object_id, base_content_type_id=latest.base_content_type_id, pk__gt=submitted.pk
-        )
-        .values_list("user_id", flat=True)
+def _editorial(content: dict) -> tuple:
+    return tuple(_without_ids(content.get(field)) for field in EDITORIAL_FIELDS)
+
+
+def story_writers(story) -> set[int]:
+    """Whoever wrote part of the story since its live revision (since its creation, if it was never live): the
+    author of every revision that changed what readers see, and whoever submitted it to review since. Saving the
+    form unchanged (as approving from the edit page does) writes nothing."""
+    from wagtail.models import Page, Revision, WorkflowState
+
+    live_revision_id, published_at = (
+        Page.objects.filter(pk=story.pk).values_list("live_revision_id", "last_published_at").first() or (None, None)
     )
-    if user.pk not in authors:
-        return False
-    return any(
-        _without_ids(latest.content.get(field)) != _without_ids(submitted.content.get(field))
-        for field in EDITORIAL_FIELDS
-    )
+    revisions = Revision.objects.for_instance(story).order_by("created_at", "pk")
+    states = WorkflowState.objects.for_instance(story)
+    if live_revision_id is not None:
+        live = Revision.objects.filter(pk=live_revision_id).values("created_at", "content").first()
+        revisions = revisions.filter(created_at__gte=live["created_at"]).exclude(pk=live_revision_id)
+        states = states.filter(created_at__gt=published_at)
+        previous = _editorial(live["content"])
+    else:
+        previous = _editorial({})
+    writers = {user_id for user_id in states.values_list("requested_by_id", flat=True) if user_id is not None}
+    for user_id, content in revisions.values_list("user_id", "content"):
+        current = _editorial(content)
+        if current != previous and user_id is not None:
+            writers.add(user_id)
+        previous = current
+    return writers
+
+
+def story_second_eyes_refusal(*, story, user) -> str | None:
+    """Second eyes, the one rule every route to publication asks: why `user` may not approve the story as it
+    stands, or None. Superusers are bound like anyone else; force-publish is the one audited exception."""
+    if user is None or not user.is_active:
+        return _("Only an active approver may approve a story.")
+    if user.pk in story_writers(story):
+        return _("You wrote or submitted part of this story since it was last published: someone else must approve it.")
+    return None
+
+
+def story_second_eyes_check(*, story, user) -> None:
+    if refusal := story_second_eyes_refusal(story=story, user=user):
+        raise PermissionDenied(refusal)
+
+
+def story_second_eyes_notice(*, story, user) -> str | None:
+    """What an approver reads on a story in review that they may not approve (the Approve action is not offered)."""
+    state = story.current_workflow_state
+    if state is None or state.status != state.STATUS_IN_PROGRESS or not story_approver(user, story):
+        return None
+    return story_second_eyes_refusal(story=story, user=user)
 
 
 def publish_reviewed_workflow_state(workflow_state, user=None) -> None:
-    """WAGTAIL_FINISH_WORKFLOW_ACTION: publish what the review approved. The approver may not be the submitter,
-    nor the author of the revision that goes live (an approver who edits during review is a second author)."""
+    """WAGTAIL_FINISH_WORKFLOW_ACTION: publish what the review approved, if its approver wrote none of it."""
     revision = latest_revision(workflow_state.content_object)
-    if user is not None and (
-        user.pk == workflow_state.requested_by_id or story_edited_in_review_by(workflow_state, user)
-    ):
-        raise PermissionDenied(_("A story you submitted or changed in review must be approved by someone else."))
     with review_passed():
         revision.publish(user=user, skip_permission_checks=True)
 
@@ -123,11 +163,22 @@ def story_force_publish(*, story, user, reason: str):
         raise PermissionDenied(_("Publishing without review needs the force-publish permission."))
     reason = reason_clean(reason, limit=REASON_MAX, missing=_("Say why this story cannot wait for review."))
     revision = story.get_latest_revision()
-    with transaction.atomic(), review_passed():
-        forced = ForcedPublication.objects.create(story=story, revision=revision, forced_by=user, reason=reason)
+    with transaction.atomic(), _passing(_forced):
+        forced = ForcedPublication.objects.create(
+            story=story, revision=revision, forced_by=user, reason=reason, writer_ids=sorted(story_writers(story))
+        )
         revision.publish(user=user, skip_permission_checks=True)
         log(story, "chancery.story.force_published", user=user, data={"reason": reason})
     return forced
+
+
+def forced_publication_approval_refusal(*, forced, user) -> str | None:
+    """Why `user` may not approve a force-publication afterwards, or None: the second eyes' rule, after the fact."""
+    if user.pk == forced.forced_by_id or user.pk in forced.writer_ids:
+        return _("Someone who neither force-published it nor wrote any of it must approve it.")
+    if not story_approver(user, forced.story):
+        return _("Only an approver may approve a published story.")
+    return None
 
 
 def story_force_publish_approve(*, forced, user):
@@ -136,10 +187,8 @@ def story_force_publish_approve(*, forced, user):
 
     if forced.approved_at is not None:
         raise ValidationError(_("This publication was already approved."))
-    if forced.forced_by_id == user.pk:
-        raise PermissionDenied(_("Someone other than the person who force-published it must approve it."))
-    if not story_approver(user, forced.story):
-        raise PermissionDenied(_("Only an approver may approve a published story."))
+    if refusal := forced_publication_approval_refusal(forced=forced, user=user):
+        raise PermissionDenied(refusal)
     type(forced).objects.filter(pk=forced.pk, approved_at__isnull=True).update(
         approved_by=user, approved_at=timezone.now()
     )

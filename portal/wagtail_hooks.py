@@ -1,8 +1,11 @@
 """Second eyes in the admin: stories go live through Ministry review; force-publish is visible until approved."""
 
+import json
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.models import Permission
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -26,6 +29,31 @@ def keep_new_stories_for_review(request, page):
             % {"title": page.title},
         )
         return redirect("wagtailadmin_pages:edit", page.pk)
+    return None
+
+
+WORKFLOW_EXTRA_DATA_MAX = 10_000
+
+
+def workflow_extra_data_valid(raw: str) -> bool:
+    """What the editor's workflow action may carry beside the form: a small JSON object of plain values (a comment)."""
+    if len(raw) > WORKFLOW_EXTRA_DATA_MAX:
+        return False
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and all(
+        isinstance(value, str | int | float | bool | None) for value in data.values()
+    )
+
+
+@hooks.register("before_edit_page")
+def refuse_malformed_workflow_action_data(request, page):
+    """Wagtail's edit view passes this JSON straight into the task's action: anything but a flat object is a 400."""
+    acting = request.method == "POST" and request.POST.get("action-workflow-action")
+    if acting and not workflow_extra_data_valid(request.POST.get("workflow-action-extra-data", "{}")):
+        return HttpResponseBadRequest(_("The review action's details could not be read."))
     return None
 
 
@@ -62,6 +90,15 @@ def flag_story_published_without_review(request, page):
 
 
 @hooks.register("before_edit_page")
+def tell_an_approver_who_wrote_part_of_it(request, page):
+    story = page.specific
+    notice = request.method == "GET" and isinstance(story, StoryPage)
+    if notice and (notice := review.story_second_eyes_notice(story=story, user=request.user)):
+        messages.warning(request, notice)
+    return None
+
+
+@hooks.register("before_edit_page")
 def tell_the_approver_what_publishing_will_do(request, page):
     """Before approving: the fan-out a first publication will plan, and what X will bill for it."""
     from publishing.models import Distribution
@@ -81,7 +118,7 @@ def force_publish_buttons(page, user, view_name=None, next_url=None):
     if not isinstance(page.specific, StoryPage):
         return
     forced = review.story_unreviewed(page)
-    if forced and forced.forced_by_id != user.pk and review.story_approver(user, page):
+    if forced and not review.forced_publication_approval_refusal(forced=forced, user=user):
         yield Button(
             _("Approve publication"),
             reverse("portal_force_publish_approve", args=(forced.pk,)),

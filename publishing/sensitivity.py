@@ -25,9 +25,8 @@ def sensitive_reason(embassy) -> str:
 
 def approvable_by(user) -> Q:
     """The posts `user` may approve, as a filter: anyone who reviews a post, unless it is sensitive — then only a head
-    of mission of its embassy who holds the permission (never the system on its own)."""
-    if user is not None and user.is_superuser:
-        return Q()
+    of mission of its embassy who holds the permission (never the system on its own, and a superuser only as a head of
+    mission)."""
     if user is None or not user.has_perm(APPROVE_SENSITIVE):
         return Q(sensitive=False)
     heads_of = EmbassyMembership.objects.filter(user=user, role=EmbassyMembership.Role.HEAD_OF_MISSION)

@@ -86,3 +86,16 @@ class SensitivityTests(TestCase):
     def test_a_story_marked_sensitive_everywhere_waits_for_every_head(self):
         posts = self.plan(sensitive_everywhere=True)
         self.assertTrue(all(post.sensitive and post.state == State.PROPOSED for post in posts.values()))
+
+    def test_a_superuser_signs_off_a_sensitive_post_only_as_its_head_of_mission(self):
+        paris = self.plan(countries=["FR"])["paris"]
+        root = UserFactory(username="root", is_superuser=True, is_staff=True)
+        self.client.force_login(root)
+        url = reverse("publishing_post_approve", args=(paris.pk,))
+        self.client.post(url, {"now": "1"})
+        paris.refresh_from_db()
+        self.assertEqual(paris.state, State.PROPOSED)
+        EmbassyMembership.objects.create(user=root, embassy=self.paris, role="head")
+        self.client.post(url, {"now": "1"})
+        paris.refresh_from_db()
+        self.assertEqual((paris.state, paris.approved_by), (State.SCHEDULED, root))

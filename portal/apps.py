@@ -10,8 +10,10 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the deployment checks
         from .csp import chooser_scripts_carry_nonce
+        from .exports import exports_neutralise_formulas
 
         chooser_scripts_carry_nonce()
+        exports_neutralise_formulas()
 
         from django.db.models.signals import post_delete
         from wagtail.models import Page

@@ -32,7 +32,6 @@ FIGURE_LABELS = {
     "clicks": gettext_lazy("Clicks"),
 }
 NETWORK_NAMES = reports.NETWORK_NAMES
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def can_read_reach(user) -> bool:
@@ -81,19 +80,13 @@ class PeriodForm(forms.Form):
 
 
 class Export(SpreadsheetExportMixin):
-    """Wagtail's spreadsheet export of a report's rows; text that a spreadsheet would run as a formula is
-    written with a leading apostrophe, and an unavailable figure is an empty cell, never 0."""
+    """Wagtail's spreadsheet export of a report's rows (formulas neutralised as in every admin export, by
+    portal.exports); an unavailable figure is an empty cell, never 0."""
 
     def __init__(self, columns: dict[str, str], filename: str):
         self.list_export = list(columns)
         self.export_headings = columns
         self.export_filename = filename
-
-    def preprocess_field_value(self, field, value, export_format):
-        value = super().preprocess_field_value(field, value, export_format)
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-            return "'" + value
-        return value
 
 
 POST_COLUMNS = {

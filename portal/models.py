@@ -14,6 +14,8 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.widgets.chooser import BaseChooser
+from wagtail.blocks import StreamBlock
 from wagtail.blocks.base import BlockWidget
 from wagtail.fields import StreamField
 from wagtail.models import AbstractGroupApprovalTask, Page, PagePermissionTester, PageViewRestriction
@@ -173,10 +175,28 @@ class StoryPermissionTester(PagePermissionTester):
         return False
 
 
+STREAM_BLOCKS_MAX = 500
+
+
+def stream_data_check(block, data, prefix: str) -> None:
+    """A stream's top level as Wagtail's form posts it: a count within bounds, and a known type for every block
+    kept (Wagtail would drop an unknown one silently, and the body with it). Raises ValueError or KeyError."""
+    if not isinstance(block, StreamBlock):
+        return
+    count = int(data[f"{prefix}-count"])
+    if not 0 <= count <= STREAM_BLOCKS_MAX:
+        raise ValueError(count)
+    for position in range(count):
+        if data.get(f"{prefix}-{position}-deleted"):
+            continue
+        if data[f"{prefix}-{position}-type"] not in block.child_blocks:
+            raise KeyError(position)
+
+
 class StoryPageForm(WagtailAdminPageForm):
     """The story form in the editor's terms: regions to tick, countries by their names in the editor's language.
-    A stream posted malformed (no `body-count`, a count that is no number, a block without its type) is the form
-    shown again with an error on that field, never a server error."""
+    A stream or a chooser posted malformed (no `body-count`, a count that is no number, a block without its type, an
+    image id that is no number) is the form shown again with an error on that field, never a server error."""
 
     target_regions = forms.MultipleChoiceField(
         label=_("regions"),
@@ -202,13 +222,18 @@ class StoryPageForm(WagtailAdminPageForm):
         self.malformed: set[str] = set()
 
     def _widget_data_value(self, widget, html_name):
-        if not isinstance(widget, BlockWidget):
+        if not isinstance(widget, BlockWidget | BaseChooser):
             return super()._widget_data_value(widget, html_name)
         try:
-            return super()._widget_data_value(widget, html_name)
+            if isinstance(widget, BlockWidget):
+                stream_data_check(widget.block_def, self.data, html_name)
+            value = super()._widget_data_value(widget, html_name)
+            if isinstance(widget, BaseChooser) and value not in (None, "") and not str(value).isdigit():
+                raise ValueError(value)  # a chosen object's id; the chooser would look anything else up and fail
+            return value
         except (KeyError, ValueError, TypeError, IndexError, AttributeError):
             self.malformed.add(html_name)
-            return widget.block_def.get_default()
+            return widget.block_def.get_default() if isinstance(widget, BlockWidget) else None
 
     def clean(self):
         cleaned = super().clean()

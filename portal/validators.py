@@ -99,3 +99,14 @@ class BoundedJSONFormField(forms.JSONField):
 class BoundedJSONField(models.JSONField):
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": BoundedJSONFormField, **kwargs})
+
+
+class ObjectChoiceField(forms.ModelChoiceField):
+    """A model choice that answers an id past any integer the database holds as an invalid choice, not a crash
+    (the database driver refuses such an integer before Django's range checks see it on a related key)."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None

@@ -23,6 +23,7 @@ from embassies.models import Embassy, Region
 from portal.admin_views import unreviewed_message
 from portal.models import StoryPage
 from portal.review import story_unreviewed
+from portal.validators import ObjectChoiceField
 
 from . import recall as recalls
 from . import services
@@ -395,10 +396,10 @@ def story_recall(request, distribution_id: int):
 class HoldForm(forms.Form):
     scope = forms.ChoiceField(label=gettext_lazy("What to hold"), choices=Hold.Scope.choices)
     region = forms.ChoiceField(label=gettext_lazy("Region"), choices=[("", "—"), *Region.choices], required=False)
-    embassy = forms.ModelChoiceField(
+    embassy = ObjectChoiceField(
         label=gettext_lazy("Embassy"), queryset=Embassy.objects.order_by("name"), required=False
     )
-    story = forms.ModelChoiceField(
+    story = ObjectChoiceField(
         label=gettext_lazy("Story"),
         queryset=StoryPage.objects.live().filter(distributions__isnull=False).distinct(),
         required=False,

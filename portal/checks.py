@@ -1,4 +1,4 @@
-"""Deployment checks of our own, run by `manage.py check --deploy`: mail that would never leave."""
+"""Deployment checks of our own, run by `manage.py check --deploy`: mail that would never leave, proxies uncounted."""
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
@@ -28,6 +28,21 @@ def mail_leaves(app_configs, **kwargs):
                 "EMAIL_HOST is not set: mail would go to an SMTP server on this machine, which is rarely there.",
                 hint="Set EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER and EMAIL_HOST_PASSWORD from the environment.",
                 id="chancery.W002",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def proxies_counted(app_configs, **kwargs):
+    """Behind a reverse proxy every request comes from the proxy's address: lockout would lock everyone out at once."""
+    if settings.TRUSTED_PROXIES is None:
+        return [
+            Warning(
+                "TRUSTED_PROXIES is not set: client addresses are taken from REMOTE_ADDR.",
+                hint="Set TRUSTED_PROXIES to the number of reverse proxies in front of Chancery (0 if none); "
+                "behind a proxy left uncounted, sign-in lockout and throttles see one address for everyone.",
+                id="chancery.W003",
             )
         ]
     return []

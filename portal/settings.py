@@ -111,9 +111,12 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # the account, and separat
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "signin/locked_out.html"
 AXES_VERBOSE = False
-# Behind a reverse proxy, name the header it sets (e.g. HTTP_X_FORWARDED_FOR): its last address is the client's.
-SIGNIN_CLIENT_IP_HEADER = os.environ.get("SIGNIN_CLIENT_IP_HEADER", "")
-AXES_CLIENT_IP_CALLABLE = "signin.middleware.client_ip"
+# The client's address, read one way by lockout, throttles and the sign-in audit (signin.addresses.client_ip): how
+# many reverse proxies stand in front (each appends the address it was reached from to X-Forwarded-For), so the
+# address a client could write itself is never believed. Unset: none is counted, and `check --deploy` asks for it.
+TRUSTED_PROXIES = int(os.environ["TRUSTED_PROXIES"]) if os.environ.get("TRUSTED_PROXIES", "").strip() else None
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "HTTP_X_FORWARDED_FOR")
+AXES_CLIENT_IP_CALLABLE = "signin.addresses.client_ip"
 PASSWORD_RESETS_PER_HOUR = int(os.environ.get("PASSWORD_RESETS_PER_HOUR", "5"))
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60

@@ -9,6 +9,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django_otp import user_has_device
 
+from .addresses import client_ip
+
 
 class SecondFactorRequired:
     """After django_otp's OTPMiddleware: a signed-in user who has not given a second factor this session reaches no
@@ -49,15 +51,6 @@ class SecondFactorRequired:
             else:
                 return redirect_to_login(request.get_full_path(), login_url=reverse("signin_verify"))
         return self.get_response(request)
-
-
-def client_ip(request) -> str:
-    """The address sign-in lockout counts: REMOTE_ADDR, or behind a proxy the last address of the header it sets."""
-    if header := settings.SIGNIN_CLIENT_IP_HEADER:
-        forwarded = [part.strip() for part in request.META.get(header, "").split(",") if part.strip()]
-        if forwarded:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 class PasswordResetThrottle:

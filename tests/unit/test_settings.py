@@ -33,6 +33,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "news.ministry.example",
     "CREDENTIALS_KEYS": "hVbNKLyNTkvvnmdOvq7Lm0ncS7RVTJzWHVCqSuxNKEk=",
     "EMAIL_HOST": "smtp.ministry.example",
+    "TRUSTED_PROXIES": "1",
 }
 
 
@@ -49,6 +50,14 @@ def test_check_deploy_warns_when_mail_would_not_leave(tmp_path):
     console = {**PRODUCTION, "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     result = run_manage("check", "--deploy", CHANCERY_VAR_DIR=str(tmp_path), **console)
     assert "chancery.W001" in result.stderr + result.stdout
+
+
+def test_check_deploy_warns_when_the_proxies_in_front_are_not_counted(tmp_path):
+    uncounted = {key: value for key, value in PRODUCTION.items() if key != "TRUSTED_PROXIES"}
+    result = run_manage("check", "--deploy", CHANCERY_VAR_DIR=str(tmp_path), **uncounted)
+    assert "chancery.W003" in result.stderr + result.stdout
+    result = run_manage("check", "--deploy", CHANCERY_VAR_DIR=str(tmp_path), **{**PRODUCTION, "TRUSTED_PROXIES": "0"})
+    assert "chancery.W003" not in result.stderr + result.stdout
 
 
 def test_production_mail_goes_through_smtp_and_development_to_the_console(tmp_path):

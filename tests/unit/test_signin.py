@@ -213,6 +213,63 @@ class LockoutTests(TestCase):
         AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=16))  # time passes
         self.assertEqual(self.attempt(password=PASSWORD).status_code, 302)
 
+    def attempt_through_proxy(self, forwarded: str, password="wrong-guess", username="editor"):
+        return self.client.post(
+            reverse("wagtailadmin_login"),
+            {"username": username, "password": password},
+            REMOTE_ADDR="10.9.9.9",  # the reverse proxy
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    @override_settings(TRUSTED_PROXIES=1)
+    def test_behind_a_proxy_each_client_is_counted_apart_and_a_spoofed_address_is_not_believed(self):
+        for n in range(5):  # someone guessing from one address, naming a victim's address in the header themselves
+            self.attempt_through_proxy("192.0.2.1, 198.51.100.7", username=f"someone{n}")
+        self.assertEqual(AccessAttempt.objects.get(username="someone0").ip_address, "198.51.100.7")
+        self.assertEqual(self.attempt_through_proxy("198.51.100.7", password=PASSWORD).status_code, 429)
+        # The victim named in the header, and everyone else behind the same proxy, still sign in.
+        self.assertEqual(self.attempt_through_proxy("192.0.2.1", password=PASSWORD).status_code, 302)
+        self.client.logout()
+        self.assertEqual(self.attempt_through_proxy("203.0.113.5", password=PASSWORD).status_code, 302)
+
+    @override_settings(TRUSTED_PROXIES=2)
+    def test_two_proxies_read_the_second_address_from_the_right(self):
+        from django.test import RequestFactory
+
+        from signin.addresses import client_ip
+
+        request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.5, 10.0.0.1")
+        self.assertEqual(client_ip(request), "203.0.113.5")
+        short = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.5")
+        self.assertEqual(client_ip(short), "10.0.0.2")  # it did not come through both proxies: no header is believed
+
+    @override_settings(TRUSTED_PROXIES=1)
+    def test_the_password_reset_throttle_counts_the_same_client_address(self):
+        from django.core.cache import cache
+
+        cache.clear()
+        for n in range(5):
+            self.client.post(
+                reverse("wagtailadmin_password_reset"),
+                {"email": f"nobody{n}@ministry.example"},
+                REMOTE_ADDR="10.9.9.9",
+                HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, 198.51.100.7",
+            )
+        other = self.client.post(
+            reverse("wagtailadmin_password_reset"),
+            {"email": "another@ministry.example"},
+            REMOTE_ADDR="10.9.9.9",
+            HTTP_X_FORWARDED_FOR="203.0.113.5",
+        )
+        self.assertNotEqual(other.status_code, 429)
+        same = self.client.post(
+            reverse("wagtailadmin_password_reset"),
+            {"email": "someone@ministry.example"},
+            REMOTE_ADDR="10.9.9.9",
+            HTTP_X_FORWARDED_FOR="198.51.100.7",
+        )
+        self.assertEqual(same.status_code, 429)
+
     def test_password_resets_are_rate_limited(self):
         answers = [
             self.client.post(reverse("wagtailadmin_password_reset"), {"email": "editor@ministry.example"}).status_code

@@ -44,13 +44,11 @@ def _publish_on(distribution: Distribution, at: datetime, url: str) -> None:
 def _history_collect(published: list[Distribution], url: str, stirred: Post | None) -> None:
     """Every collection the schedule would have made since, each at its own time on the sandbox's clock."""
     now = timezone.now()
-    times = sorted(
-        {
-            distribution.posts.filter(state=State.PUBLISHED).values_list("published_at", flat=True).first() + due
-            for distribution in published
-            for due in schedule("facebook")
-        }
-    )
+    published_at = [
+        distribution.posts.filter(state=State.PUBLISHED).values_list("published_at", flat=True).first()
+        for distribution in published
+    ]
+    times = sorted({at + due for at in published_at if at is not None for due in schedule("facebook")})
     for at in (moment + timedelta(seconds=30) for moment in times if moment + timedelta(seconds=30) < now):
         if stirred is not None and at >= stirred.published_at + timedelta(hours=3):
             requests.post(f"{url}/_sandbox/posts/{stirred.external_id}/replies", json={"factor": 25}, timeout=10)

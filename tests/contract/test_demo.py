@@ -45,3 +45,32 @@ def test_load_demo_leaves_every_state_a_real_day_leaves(db, sandbox, settings, c
     before = Post.objects.filter(state=State.PUBLISHED).count()
     call_command("load_demo", stdout=io.StringIO())
     assert Post.objects.filter(state=State.PUBLISHED).count() == before
+
+
+def test_the_demo_publishes_to_its_sandbox_whatever_the_network_settings_say(db, sandbox, settings):
+    from publishing.channels.facebook import graph_base_url_apply
+
+    settings.SANDBOX_URL = sandbox.url
+    settings.FACEBOOK_GRAPH_URL = "https://graph.facebook.com/"  # the real hosts, as production settings say
+    settings.X_API_URL = "https://api.x.com"
+    graph_base_url_apply()
+    try:
+        call_command("load_demo", stdout=io.StringIO())
+    finally:
+        settings.FACEBOOK_GRAPH_URL = f"{sandbox.url}/"
+        graph_base_url_apply()
+    published = Post.objects.filter(state=State.PUBLISHED).select_related("account")
+    assert published.count() > 500
+    x_post = published.filter(network="x").first()
+    assert x_post.external_id in {p["id"] for p in sandbox.posts(x_post.account.external_id)}
+    assert settings.X_API_URL == "https://api.x.com"  # given back as it was
+
+
+def test_the_demo_refuses_a_sandbox_that_is_not_on_this_machine(db, settings):
+    import pytest
+    from django.core.management.base import CommandError
+
+    settings.SANDBOX_URL = "https://graph.facebook.com"
+    with pytest.raises(CommandError, match="only to the network sandbox on this machine"):
+        call_command("load_demo", stdout=io.StringIO())
+    assert not Post.objects.exists()

@@ -805,3 +805,23 @@ def account_posts_release(*, account: SocialAccount, user=None) -> int:
 def distribution_progress(distribution: Distribution) -> dict[str, int]:
     counts = dict(distribution.posts.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
     return {state: counts.get(state, 0) for state in State.values}
+
+
+def distribution_waiting_for_people(distribution: Distribution) -> list[str]:
+    """What of the distribution cannot move without a person, and whom it waits for, one line each."""
+    waiting = []
+    sensitive = (
+        distribution.posts.filter(state=State.PROPOSED, sensitive=True)
+        .values_list("embassy__name")
+        .annotate(n=Count("pk"))
+        .order_by("embassy__name")
+    )
+    for embassy, n in sensitive:
+        waiting.append(f"{n} wait for the head of mission: {embassy}")
+    review = distribution.posts.filter(state=State.PROPOSED, sensitive=False)
+    if n := review.count():
+        embassies = review.values("embassy").distinct().count()
+        waiting.append(f"{n} wait for embassy staff to review them ({embassies} embassies)")
+    if n := distribution.posts.filter(state=State.HELD).count():
+        waiting.append(f"{n} are held until a lead releases the hold")
+    return waiting

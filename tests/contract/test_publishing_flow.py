@@ -434,6 +434,42 @@ def test_distribute_command_approves_follows_and_reports(world, sandbox):
     assert out.getvalue().strip().splitlines()[-1] == "published 5, failed 1, held 0, skipped 0"
 
 
+def test_distribute_wait_returns_when_only_people_can_move_the_rest_and_says_who(world, sandbox):
+    import io
+    import time
+
+    from django.core.management import call_command
+
+    tree, _ = world
+    tree.story_add(slug="summit", texts={"en": ("Summit in Paris", "Talks.")}, countries=["FR"])
+    call_command("distribute", "summit", "--approve-all", stdout=io.StringIO())
+    send_all()  # what a worker would do with the approved posts
+    out = io.StringIO()
+    started = time.monotonic()
+    with pytest.raises(SystemExit) as exited:
+        call_command("distribute", "summit", "--wait", "--timeout", "60", stdout=out)
+    assert time.monotonic() - started < 30
+    assert exited.value.code == 3  # waiting for people, not failed, not timed out
+    lines = out.getvalue().strip().splitlines()
+    assert [line.strip() for line in lines if "head of mission" in line] == [
+        "2 wait for the head of mission: " + Post.objects.filter(sensitive=True).first().embassy.name
+    ]
+    assert lines[-1] == "published 4, failed 0, held 0, skipped 0"
+    assert Post.objects.filter(state=State.PROPOSED, sensitive=True).count() == 2
+
+
+def test_distribute_wait_stops_at_its_timeout_with_its_own_exit_code(world):
+    import io
+
+    from django.core.management import call_command
+
+    tree, _ = world
+    publish_story(tree, slug="slow")
+    with pytest.raises(SystemExit) as exited:
+        call_command("distribute", "slow", "--approve-all", "--wait", "--timeout", "2", stdout=io.StringIO())
+    assert exited.value.code == 4  # nobody sends in this test: the posts stay scheduled
+
+
 def test_unreadable_credentials_hold_the_post_instead_of_losing_it(world):
     tree, _ = world
     publish_story(tree, slug="keys")

@@ -13,10 +13,18 @@ from publishing.xbill import distribution_estimate
 
 State = Post.State
 SETTLED = {State.PUBLISHED, State.FAILED, State.SKIPPED, State.RECALLED, State.HELD}
+WAITING_FOR_PEOPLE = SETTLED | {State.PROPOSED}  # proposed posts move only when a person approves them
+
+# Exit codes of --wait, for scripts: everything settled, some posts wait for people, some failed, time ran out.
+EXIT_SETTLED, EXIT_FAILED, EXIT_WAITING, EXIT_TIMEOUT = 0, 1, 3, 4
 
 
 class Command(BaseCommand):
-    help = "Distribute a story to its embassies' accounts: distribute <story id or slug> [--approve-all] [--wait]"
+    help = (
+        "Distribute a story to its embassies' accounts: distribute <story id or slug> [--approve-all] [--wait]. "
+        "With --wait the exit code says how it ended: 0 every post settled, 1 some failed, 3 some wait for people "
+        "(a head of mission, staff review, a hold), 4 --timeout ran out."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("story", help="the story's page id or slug")
@@ -26,7 +34,9 @@ class Command(BaseCommand):
             help="approve every proposed post, and bring auto-approved ones forward, to go now",
         )
         parser.add_argument(
-            "--wait", action="store_true", help="return when every post is published, failed, held or skipped"
+            "--wait",
+            action="store_true",
+            help="return once nothing more can move without a person (published, failed, skipped, held or proposed)",
         )
         parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait at most (with --wait)")
         parser.add_argument(
@@ -65,31 +75,37 @@ class Command(BaseCommand):
                 f"its target ({source.get_target_display()}) and topic opt-outs (now {would} would). Nothing to send."
             )
         self.stdout.write(f"“{source.title}”: {total} posts.")
-        if wait:
-            self.follow(distribution, total, timeout)
+        timed_out = wait and not self.follow(distribution, total, timeout)
+        waiting = services.distribution_waiting_for_people(distribution)
+        for line in waiting:
+            self.stdout.write(f"  {line}")
         counts = services.distribution_progress(distribution)
         self.stdout.write(
             f"published {counts[State.PUBLISHED]}, failed {counts[State.FAILED]}, "
             f"held {counts[State.HELD]}, skipped {counts[State.SKIPPED]}"
         )
+        if timed_out:
+            self.stderr.write(f"Gave up waiting after {timeout:.0f} s with posts still on their way.")
+            sys.exit(EXIT_TIMEOUT)
         if counts[State.FAILED]:
-            sys.exit(1)
+            sys.exit(EXIT_FAILED)
+        if wait and waiting:
+            sys.exit(EXIT_WAITING)
 
-    def follow(self, distribution: Distribution, total: int, timeout: float) -> None:
+    def follow(self, distribution: Distribution, total: int, timeout: float) -> bool:
+        """Show progress until nothing more can move without a person (True), or the timeout (False)."""
         deadline = time.monotonic() + timeout
         while True:
             counts = services.distribution_progress(distribution)
-            done = sum(counts[state] for state in SETTLED)
+            done = sum(counts[state] for state in WAITING_FOR_PEOPLE)
             width = 30
             filled = int(width * done / total) if total else width
             self.stdout.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending="")
             self.stdout.flush()
             if done >= total:
                 self.stdout.write("")
-                return
+                return True
             if time.monotonic() > deadline:
                 self.stdout.write("")
-                raise CommandError(
-                    f"Gave up waiting after {timeout:.0f} s with {total - done} posts still on their way."
-                )
+                return False
             time.sleep(1)

@@ -25,7 +25,15 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.fanout import bench_env, cpu_seconds, database_fresh, free_port, postgres_pids, wait_for  # noqa: E402
+from bench.fanout import (  # noqa: E402
+    bench_env,
+    cpu_seconds,
+    database_fresh,
+    free_port,
+    plain_stories_build,
+    postgres_pids,
+    wait_for,
+)
 
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/chancery_bench_reach"
 REPEAT = 25
@@ -124,7 +132,7 @@ def fixtures(args, sandbox_url: str) -> list:
 
     from embassies.models import Embassy, SocialAccount
     from portal.demo.site import demo_site_load
-    from portal.models import Country, StoryPage
+    from portal.models import Country
     from publishing import services
     from publishing.models import Distribution, Post
 
@@ -150,7 +158,7 @@ def fixtures(args, sandbox_url: str) -> list:
             account = SocialAccount(embassy=embassy, network=network, external_id=remote["id"])
             account.credentials_set({"access_token": remote["access_token"]})
             account.save()
-    stories = list(StoryPage.objects.live().filter(locale__language_code="en").order_by("pk")[: args.stories])
+    stories = plain_stories_build(args.stories)
     Distribution.objects.filter(story__in=stories).delete()
     for story in stories:
         services.distribution_plan(story=story)

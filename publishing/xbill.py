@@ -21,6 +21,7 @@ from portal.models import StoryPage
 from .localize import story_for_languages
 from .models import Post
 from .sensitivity import post_is_sensitive
+from .targets import story_source, target_accounts
 
 State = Post.State
 IN_FLIGHT = [State.QUEUED, State.SENDING, State.UNCONFIRMED]
@@ -71,7 +72,6 @@ class Estimate:
 
 def distribution_estimate(*, story: StoryPage) -> Estimate:
     """The plan publishing `story` would make, computed and not written: nothing changes."""
-    from .services import story_source, target_accounts
 
     source = story_source(story)
     translations = {

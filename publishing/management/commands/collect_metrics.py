@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 from publishing.management.stories import story_named
 from publishing.reach.collect import metrics_collect
-from publishing.services import story_source
+from publishing.targets import story_source
 
 
 class Command(BaseCommand):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from publishing import services
 from publishing.management.stories import story_named
 from publishing.models import Distribution, Post
+from publishing.targets import story_source, target_accounts
 from publishing.xbill import distribution_estimate
 
 State = Post.State
@@ -54,7 +55,7 @@ class Command(BaseCommand):
                 f"posts: facebook {plan.posts['facebook']}, x {plan.posts['x']}; X cost ${plan.x_cost:.2f}"
             )
             return
-        source = services.story_source(page)
+        source = story_source(page)
         distribution = services.distribution_plan(story=source) or (
             Distribution.objects.filter(story=source).order_by("-sequence").first()
         )
@@ -69,7 +70,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Approved {approved} posts to go now; {brought_forward} scheduled ones brought forward.")
         total = distribution.posts.count()
         if total == 0:
-            would = len(services.target_accounts(source))
+            would = len(target_accounts(source))
             raise CommandError(
                 f"“{source.title}” was planned with no posts: when it was published no active embassy account matched "
                 f"its target ({source.get_target_display()}) and topic opt-outs (now {would} would). Nothing to send."

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from portal.models import StoryPage
 from publishing.management.stories import story_named
 from publishing.models import Post
-from publishing.services import story_source
+from publishing.targets import story_source
 
 COLUMNS = [
     "embassy",

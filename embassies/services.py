@@ -16,6 +16,7 @@ from publishing.channels.base import AuthExpired, ChannelError
 
 from .credentials import CredentialsUnreadable, credentials_reencrypt
 from .models import Embassy, SocialAccount
+from .signals import account_reconnected
 
 logger = logging.getLogger(__name__)
 X_REFRESH_MARGIN = timedelta(minutes=10)
@@ -54,10 +55,8 @@ def account_connect(
         account.connected_at = timezone.now()
         account.save()
         log(account, "chancery.account_connected", user=user)
-        # Posts that waited for this account go back to the schedule.
-        from publishing.services import account_posts_release
-
-        account_posts_release(account=account, user=user)
+        # Posts that waited for this account go back to the schedule (the publisher listens).
+        account_reconnected.send(sender=SocialAccount, account=account, user=user)
     return account
 
 

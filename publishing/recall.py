@@ -16,7 +16,8 @@ from portal.validators import reason_clean
 from .channels import channel_for_account
 from .channels.base import ChannelError, Transient
 from .models import Post, Recall
-from .services import audit, posts_move, story_source, tasks_enqueue, transition
+from .services import POST_RECALL_TASK, audit, posts_move, tasks_enqueue, transition
+from .targets import story_source
 
 logger = logging.getLogger(__name__)
 State = Post.State
@@ -57,9 +58,7 @@ def story_recall_start(*, story: StoryPage, user, reason: str, confirm: bool) ->
             withdrawn=len(withdrawn),
             finished_at=None if targets else now,
         )
-        from .tasks import post_recall_task
-
-        transaction.on_commit(lambda: tasks_enqueue(post_recall_task, targets, extra=(recall.pk,)))
+        transaction.on_commit(lambda: tasks_enqueue(POST_RECALL_TASK, targets, extra=(recall.pk,)))
     return recall
 
 

@@ -9,6 +9,7 @@ import random
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from wagtail.models import ModelLogEntry, Page
 
 from embassies.credentials import CredentialsUnreadable
 from embassies.models import Embassy, Region, SocialAccount
+from embassies.services import account_mark_needs_reconnect, account_refresh_x_token
 from portal.models import StoryPage
 from portal.validators import reason_clean
 
@@ -31,10 +33,18 @@ from .localize import compose, story_for_languages
 from .models import Distribution, Hold, Post, PostAttempt
 from .reach.collect import first_due
 from .sensitivity import approvable_by, heads_notify, post_approvable_by, post_is_sensitive, sensitive_reason
+from .targets import story_source, target_accounts
 from .text import post_text_problems
+from .xbill import posts_budget_apply
 
 logger = logging.getLogger(__name__)
 State = Post.State
+
+# The tasks (publishing.tasks) sit above the services and call them; the services enqueue them by name.
+POSTS_DISPATCH_TASK = "publishing.tasks.posts_dispatch_task"
+POST_PUBLISH_TASK = "publishing.tasks.post_publish_task"
+POST_RECONCILE_TASK = "publishing.tasks.post_reconcile_task"
+POST_RECALL_TASK = "publishing.tasks.post_recall_task"
 PUBLISHER = "publisher"
 MAX_TRANSIENT_ATTEMPTS = 8
 USAGE_WORTH_KEEPING = 50  # percent of the network's allowance
@@ -196,29 +206,6 @@ def hold_release(*, hold: Hold, user=None) -> int:
 
 
 # Planning ---------------------------------------------------------------------------------------
-
-
-def story_source(story: StoryPage) -> StoryPage:
-    """The story in the site's default language when it has one, else the page itself."""
-    default = story.get_translations(inclusive=True).filter(locale__language_code=settings.LANGUAGE_CODE).first()
-    return default.specific if default else story
-
-
-def target_accounts(story: StoryPage) -> list[SocialAccount]:
-    embassies = Embassy.objects.filter(active=True)
-    if story.target == "regions":
-        embassies = embassies.filter(region__in=story.target_regions or [])
-    elif story.target == "list":
-        embassies = embassies.filter(pk__in=story.target_embassies.values("pk"))
-    topic_ids = list(story.topics.values_list("pk", flat=True))
-    if topic_ids:
-        embassies = embassies.exclude(opted_out_topics__in=topic_ids)
-    return list(
-        SocialAccount.objects.filter(embassy__in=embassies)
-        .exclude(status=SocialAccount.Status.DISABLED)
-        .select_related("embassy")
-        .order_by("embassy__name", "network")
-    )
 
 
 def distribution_plan(*, story: StoryPage, user=None, update: bool = False, request=None) -> Distribution | None:
@@ -402,8 +389,6 @@ def posts_dispatch(*, now: datetime | None = None, batch: int = 500, chunk: int 
 
     Claimed `chunk` posts to a transaction, whose messages go out as it commits: the workers start on the first
     posts of a large fan-out while the dispatcher claims the rest."""
-    from .tasks import post_publish_task
-    from .xbill import posts_budget_apply
 
     posts_hold_apply()
     now = now or timezone.now()
@@ -420,7 +405,7 @@ def posts_dispatch(*, now: datetime | None = None, batch: int = 500, chunk: int 
                 .order_by("due_at", "pk")
             )
             these = posts_move(due[:size], {"state": State.QUEUED, "updated_at": now}, "chancery.post.queued")
-            transaction.on_commit(lambda these=these: tasks_enqueue(post_publish_task, these))
+            transaction.on_commit(lambda these=these: tasks_enqueue(POST_PUBLISH_TASK, these))
         queued += these
         if len(these) < size:
             break
@@ -435,12 +420,15 @@ def dispatch_soon() -> None:
 
 
 def _dispatch_request() -> None:
-    from .tasks import posts_dispatch_task
-
     try:
-        posts_dispatch_task.apply_async(retry=False)
+        task_named(POSTS_DISPATCH_TASK).apply_async(retry=False)
     except OperationalError as error:
         logger.warning("Could not ask for a dispatch now (%s); beat's next tick will dispatch.", error)
+
+
+def task_named(name: str):
+    """A task of the layer above, by its registered name: services enqueue tasks without importing them."""
+    return current_app.tasks[name]
 
 
 def tasks_enqueue(task, queued: list[tuple[int, str]], *, extra: tuple = ()) -> None:
@@ -450,6 +438,7 @@ def tasks_enqueue(task, queued: list[tuple[int, str]], *, extra: tuple = ()) -> 
     queues them again."""
     if not queued:
         return
+    task = task_named(task) if isinstance(task, str) else task
     queues = {network: task.app.amqp.queues[f"publish.{network}"] for network in {n for _pk, n in queued}}
     with task.app.producer_or_acquire() as producer, producer.batch():
         for queue in queues.values():
@@ -484,7 +473,6 @@ def post_publish(*, post_id: int) -> str:
         and account.token_expires_at
         and (account.token_expires_at <= timezone.now() + timedelta(minutes=5))
     ):
-        from embassies.services import account_refresh_x_token
 
         account = account_refresh_x_token(account_id=account.pk)
     try:
@@ -658,7 +646,6 @@ def _record_failure(post: Post, error: ChannelError, *, claimed_at: datetime) ->
         limits.account_pause(post.account_id, until=error.until)
         to, fields = State.SCHEDULED, {"due_at": error.until + timedelta(seconds=random.uniform(0, 5))}
     elif isinstance(error, AuthExpired):
-        from embassies.services import account_mark_needs_reconnect
 
         account_mark_needs_reconnect(account=post.account, reason=detail)
         to, fields = State.HELD, {"held_for": "account", "reason": _("Held: the account needs reconnecting.")}
@@ -731,7 +718,6 @@ def _check_backoff(checks: int) -> timedelta:
 def posts_unconfirmed_check(*, now: datetime | None = None, batch: int = 500) -> list[tuple[int, str]]:
     """Queue a lookup for each unconfirmed post whose next lookup is due; its next one is pushed past a lease, so a
     lookup lost with its worker is tried again (and the sweeper remains behind this)."""
-    from .tasks import post_reconcile_task
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -743,7 +729,7 @@ def posts_unconfirmed_check(*, now: datetime | None = None, batch: int = 500) ->
         )
         if due:
             Post.objects.filter(pk__in=[pk for pk, _network in due]).update(due_at=now + CHECK_LEASE)
-            transaction.on_commit(lambda: tasks_enqueue(post_reconcile_task, due))
+            transaction.on_commit(lambda: tasks_enqueue(POST_RECONCILE_TASK, due))
     return due
 
 

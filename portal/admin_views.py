@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from wagtail.models import Page
 from wagtail_localize.models import Translation
 
-from . import review
+from . import forcing, review
 from .models import ForcedPublication, StoryPage
 
 
@@ -44,7 +44,7 @@ def story_force_publish(request, page_id: int):
     form = ForcePublishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            review.story_force_publish(story=story, user=request.user, reason=form.cleaned_data["reason"])
+            forcing.story_force_publish(story=story, user=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as problem:
             form.add_error("reason", problem)
         else:
@@ -63,7 +63,7 @@ def story_force_publish(request, page_id: int):
 def story_force_publish_approve(request, forced_id: int):
     forced = get_object_or_404(ForcedPublication.objects.select_related("story"), pk=forced_id)
     try:
-        review.story_force_publish_approve(forced=forced, user=request.user)
+        forcing.story_force_publish_approve(forced=forced, user=request.user)
     except ValidationError as problem:
         messages.error(request, " ".join(problem.messages))
     else:

@@ -1,19 +1,16 @@
-"""Second eyes: a story goes live only when someone other than its submitter approves it, or by force-publish.
+"""Second eyes: a story goes live only when someone who wrote none of it approves it, or by force-publish.
 
-Wagtail imports the finish action below while it defines its own models: this module imports them lazily."""
+Wagtail imports the finish action below while it defines its own models, and portal.models imports this module:
+it reads Wagtail's models lazily and never imports ours (force-publish, which needs them, is portal.forcing)."""
 
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-
-from .validators import reason_clean
 
 FORCE_PUBLISH = "portal.force_publish"
 UNREVIEWED = _lazy("A story goes live only after Ministry review, or by force-publish with a reason.")
@@ -35,6 +32,11 @@ def _passing(var: ContextVar[bool]) -> Iterator[None]:
 def review_passed():
     """Publishing inside this block follows a finished review: its publisher is still asked the one rule."""
     return _passing(_review_passed)
+
+
+def force_passed():
+    """Publishing inside this block is a force-publish (portal.forcing): the one audited exception."""
+    return _passing(_forced)
 
 
 def story_publication_check(*, revision, user) -> None:
@@ -153,63 +155,8 @@ def publish_reviewed_workflow_state(workflow_state, user=None) -> None:
         revision.publish(user=user, skip_permission_checks=True)
 
 
-def story_force_publish(*, story, user, reason: str):
-    """Publish the story's latest revision without review; it stays flagged until another approver approves it."""
-    from wagtail.log_actions import log
-
-    from .models import ForcedPublication
-
-    if not user.has_perm(FORCE_PUBLISH):
-        raise PermissionDenied(_("Publishing without review needs the force-publish permission."))
-    reason = reason_clean(reason, limit=REASON_MAX, missing=_("Say why this story cannot wait for review."))
-    revision = story.get_latest_revision()
-    with transaction.atomic(), _passing(_forced):
-        forced = ForcedPublication.objects.create(
-            story=story, revision=revision, forced_by=user, reason=reason, writer_ids=sorted(story_writers(story))
-        )
-        revision.publish(user=user, skip_permission_checks=True)
-        log(story, "chancery.story.force_published", user=user, data={"reason": reason})
-    return forced
-
-
-def forced_publication_approval_refusal(*, forced, user) -> str | None:
-    """Why `user` may not approve a force-publication afterwards, or None: the second eyes' rule, after the fact."""
-    if user.pk == forced.forced_by_id or user.pk in forced.writer_ids:
-        return _("Someone who neither force-published it nor wrote any of it must approve it.")
-    if not story_approver(user, forced.story):
-        return _("Only an approver may approve a published story.")
-    return None
-
-
-def story_force_publish_approve(*, forced, user):
-    """A second approver's approval, after the fact, of a force-published story: the flag goes."""
-    from wagtail.log_actions import log
-
-    if forced.approved_at is not None:
-        raise ValidationError(_("This publication was already approved."))
-    if refusal := forced_publication_approval_refusal(forced=forced, user=user):
-        raise PermissionDenied(refusal)
-    type(forced).objects.filter(pk=forced.pk, approved_at__isnull=True).update(
-        approved_by=user, approved_at=timezone.now()
-    )
-    forced.refresh_from_db()
-    log(forced.story, "chancery.story.approved_afterwards", user=user)
-    return forced
-
-
 def story_approver(user, story) -> bool:
     """Whoever holds Wagtail's publish permission on the story's part of the tree: the approvers."""
     from wagtail.models import PagePermissionTester
 
     return user.is_active and (user.is_superuser or "publish" in PagePermissionTester(user, story).permissions)
-
-
-def story_unreviewed(story):
-    """The force-publication of `story` (in any language) still waiting for a second approver, if any."""
-    from .models import ForcedPublication
-
-    return (
-        ForcedPublication.objects.filter(story__translation_key=story.translation_key, approved_at__isnull=True)
-        .select_related("forced_by")
-        .first()
-    )

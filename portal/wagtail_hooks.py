@@ -14,7 +14,7 @@ from wagtail import hooks
 from wagtail.admin.widgets import Button
 
 from . import admin_views as views
-from . import review, secrecy
+from . import forcing, review, secrecy
 from .models import StoryPage
 
 
@@ -83,7 +83,7 @@ def keep_story_copies_for_review(request, page):
 
 @hooks.register("before_edit_page")
 def flag_story_published_without_review(request, page):
-    if request.method == "GET" and isinstance(page.specific, StoryPage) and (forced := review.story_unreviewed(page)):
+    if request.method == "GET" and isinstance(page.specific, StoryPage) and (forced := forcing.story_unreviewed(page)):
         messages.warning(request, views.unreviewed_message(forced))
     return None
 
@@ -101,7 +101,7 @@ def tell_an_approver_who_wrote_part_of_it(request, page):
 def tell_the_approver_what_publishing_will_do(request, page):
     """Before approving: the fan-out a first publication will plan, and what X will bill for it."""
     from publishing.models import Distribution
-    from publishing.services import story_source
+    from publishing.targets import story_source
     from publishing.xbill import distribution_estimate
 
     story = page.specific
@@ -116,8 +116,8 @@ def tell_the_approver_what_publishing_will_do(request, page):
 def force_publish_buttons(page, user, view_name=None, next_url=None):
     if not isinstance(page.specific, StoryPage):
         return
-    forced = review.story_unreviewed(page)
-    if forced and not review.forced_publication_approval_refusal(forced=forced, user=user):
+    forced = forcing.story_unreviewed(page)
+    if forced and not forcing.forced_publication_approval_refusal(forced=forced, user=user):
         yield Button(
             _("Approve publication"),
             reverse("portal_force_publish_approve", args=(forced.pk,)),

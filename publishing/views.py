@@ -21,8 +21,8 @@ from django.views.decorators.http import require_POST
 
 from embassies.models import Embassy, Region
 from portal.admin_views import unreviewed_message
+from portal.forcing import story_unreviewed
 from portal.models import StoryPage
-from portal.review import story_unreviewed
 from portal.validators import ObjectChoiceField
 
 from . import recall as recalls

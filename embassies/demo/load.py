@@ -1,9 +1,6 @@
 """Loads the demo embassies, each with a Facebook Page and an X account on the sandbox; idempotent."""
 
-import socket
-from contextlib import contextmanager
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import requests
 from babel.languages import get_official_languages
@@ -40,15 +37,6 @@ def embassy_names(country: str) -> dict[str, str]:
     return names
 
 
-def _sandbox_running(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname, parts.port or 80), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 def _sandbox_account(url: str, *, network: str, name: str, username: str, followers: int, offset: int) -> dict:
     response = requests.post(
         f"{url}/_sandbox/accounts",
@@ -65,67 +53,9 @@ def _sandbox_account(url: str, *, network: str, name: str, username: str, follow
     return response.json()
 
 
-class NotASandbox(ValueError):
-    """The demo was asked to publish somewhere other than a sandbox on this machine."""
-
-
-LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
-
-
-def _on_this_machine(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return host in LOOPBACK_NAMES or host.startswith("127.")
-
-
-@contextmanager
-def _networks_at(sandbox_url: str):
-    """Every network client of this process talks to the sandbox for the while, whatever the settings say."""
-    from publishing.channels.facebook import graph_base_url_apply
-
-    names = ("FACEBOOK_GRAPH_URL", "FACEBOOK_WWW_URL", "X_API_URL", "X_AUTHORIZE_URL")
-    saved = {name: getattr(settings, name) for name in names}
-    settings.FACEBOOK_GRAPH_URL = settings.FACEBOOK_WWW_URL = f"{sandbox_url}/"
-    settings.X_API_URL = sandbox_url
-    settings.X_AUTHORIZE_URL = f"{sandbox_url}/i/oauth2/authorize"
-    graph_base_url_apply()
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(settings, name, value)
-        graph_base_url_apply()
-
-
-@contextmanager
-def sandbox_available(sandbox_url: str | None = None):
-    """The sandbox at `sandbox_url` (settings by default), started in this process for the while if none runs; the
-    demo's posts, reads and connections go to it alone. A sandbox elsewhere than this machine is refused: the demo
-    never publishes to a real network, nor to a server someone else runs."""
-    sandbox_url = (sandbox_url or settings.SANDBOX_URL).rstrip("/")
-    if not _on_this_machine(sandbox_url):
-        raise NotASandbox(
-            f"The demo publishes only to the network sandbox on this machine; SANDBOX_URL is {sandbox_url}. "
-            "Set SANDBOX_URL to http://127.0.0.1:<port> (the demo starts the sandbox there if none runs)."
-        )
-    server = None
-    if not _sandbox_running(sandbox_url):
-        from publishing.sandbox.server import serve_in_thread
-
-        parts = urlsplit(sandbox_url)
-        server = serve_in_thread(parts.hostname, parts.port, settings.VAR_DIR / "sandbox.sqlite3")
-    try:
-        with _networks_at(sandbox_url):
-            yield sandbox_url
-    finally:
-        if server:
-            server.shutdown()
-            server.server_close()
-
-
-def demo_embassies_load(*, sandbox_url: str | None = None) -> dict[str, int]:
-    """Create the embassies and their accounts; start a sandbox for the occasion if none is running."""
-    with sandbox_available(sandbox_url) as url:
-        return _load(url)
+def demo_embassies_load(*, sandbox_url: str) -> dict[str, int]:
+    """Create the embassies and their accounts on the sandbox at `sandbox_url` (portal.demo.sandbox starts it)."""
+    return _load(sandbox_url)
 
 
 def _load(sandbox_url: str) -> dict[str, int]:

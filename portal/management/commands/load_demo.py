@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from embassies.demo.load import NotASandbox, demo_embassies_load, demo_staff_load, sandbox_available
+from embassies.demo.load import demo_embassies_load, demo_staff_load
+from portal.demo.sandbox import NotASandbox, sandbox_available
 from portal.demo.site import DEMO_PASSWORD, demo_site_load
 from publishing.demo import demo_distributions_load
 

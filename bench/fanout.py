@@ -239,7 +239,7 @@ def run(args, sandbox_url: str, env: dict, processes: list) -> dict:
     from portal.celery import app
     from portal.demo.site import demo_site_load
     from portal.models import Country
-    from publishing import services
+    from publishing import approval, planning
     from publishing.models import Distribution, Post
     from publishing.tasks import posts_dispatch_task
 
@@ -296,13 +296,13 @@ def run(args, sandbox_url: str, env: dict, processes: list) -> dict:
         connection.queries_log.clear()
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as captured:
-            distribution = services.distribution_plan(story=story)
+            distribution = planning.distribution_plan(story=story)
         planning_seconds = time.perf_counter() - started
         total = distribution.posts.count()
 
         cpu_before = cpu_snapshot(processes)
         started, approved_at = time.perf_counter(), timezone.now()
-        services.posts_approve(posts=distribution.posts.all(), user=None)
+        approval.posts_approve(posts=distribution.posts.all(), user=None)
         posts = Post.objects.filter(distribution=distribution)
         beat_at = started + BEAT_TICK
         while posts.exclude(state=Post.State.PUBLISHED).exists():

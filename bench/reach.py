@@ -133,7 +133,7 @@ def fixtures(args, sandbox_url: str) -> list:
     from embassies.models import Embassy, SocialAccount
     from portal.demo.site import demo_site_load
     from portal.models import Country
-    from publishing import services
+    from publishing import planning
     from publishing.models import Distribution, Post
 
     demo_site_load()
@@ -161,7 +161,7 @@ def fixtures(args, sandbox_url: str) -> list:
     stories = plain_stories_build(args.stories)
     Distribution.objects.filter(story__in=stories).delete()
     for story in stories:
-        services.distribution_plan(story=story)
+        planning.distribution_plan(story=story)
     posts = list(Post.objects.select_related("account"))
 
     def send(post):

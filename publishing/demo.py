@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from embassies.models import Embassy
 
-from . import services
+from . import approval, delivery, holds
 from .models import Distribution, Hold, Post
 from .reach.collect import first_due, metrics_collect, schedule
 
@@ -32,9 +32,9 @@ def _sandbox_clock(url: str, at: datetime) -> None:
 def _publish_on(distribution: Distribution, at: datetime, url: str) -> None:
     """Publish the distribution's posts as they would have gone out at `at`."""
     _sandbox_clock(url, at)
-    services.posts_approve(posts=distribution.posts.filter(sensitive=False), user=None)
-    for post_id, _network in services.posts_dispatch(now=timezone.now(), batch=1000):
-        services.post_publish(post_id=post_id)
+    approval.posts_approve(posts=distribution.posts.filter(sensitive=False), user=None)
+    for post_id, _network in delivery.posts_dispatch(now=timezone.now(), batch=1000):
+        delivery.post_publish(post_id=post_id)
     for network in ("facebook", "x"):
         distribution.posts.filter(state=State.PUBLISHED, network=network).update(
             published_at=at, metrics_due_at=first_due(network, at)
@@ -77,9 +77,9 @@ def demo_distributions_load(sandbox_url: str | None = None) -> dict[str, int]:
         _sandbox_clock(url, timezone.now())
     tokyo = Embassy.objects.filter(country_id=HELD_EMBASSY_COUNTRY).first()
     if tokyo:
-        services.hold_set(scope=Hold.Scope.EMBASSY, embassy=tokyo, reason="Typhoon warning: local posting paused.")
-        services.posts_approve(posts=recent.posts.filter(embassy=tokyo), user=None)
-        services.posts_hold_apply()
+        holds.hold_set(scope=Hold.Scope.EMBASSY, embassy=tokyo, reason="Typhoon warning: local posting paused.")
+        approval.posts_approve(posts=recent.posts.filter(embassy=tokyo), user=None)
+        holds.posts_hold_apply()
     counts = dict.fromkeys(State.values, 0)
     for state in Post.objects.values_list("state", flat=True):
         counts[state] += 1

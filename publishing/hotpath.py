@@ -5,7 +5,7 @@ A fan-out sends hundreds of posts within a minute, and each would otherwise cost
 round trips, most of their CPU spent building the same SQL and model instances again. Only the common case comes
 here — a queued post that nothing holds back, and the answer (whatever it says) of the worker that claimed it.
 Everything else (a hold in force, a post that must wait, an answer the sweeper overtook) and every other database
-take the ORM path in `services`, which decides the same way; `tests/integration/test_hotpath.py` holds the two to
+take the ORM path in `delivery`, which decides the same way; `tests/integration/test_hotpath.py` holds the two to
 the same rows.
 
 The statements are built from the models' own table and column names, quoted by the database backend; every value

@@ -13,10 +13,11 @@ from embassies.credentials import CredentialsUnreadable
 from portal.models import StoryPage
 from portal.validators import reason_clean
 
+from .audit import audit, posts_move, transition
 from .channels import channel_for_account
 from .channels.base import ChannelError, Transient
 from .models import Post, Recall
-from .services import POST_RECALL_TASK, audit, posts_move, tasks_enqueue, transition
+from .queueing import POST_RECALL_TASK, tasks_enqueue
 from .targets import story_source
 
 logger = logging.getLogger(__name__)

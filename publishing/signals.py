@@ -3,17 +3,17 @@
 from django.db import transaction
 from wagtail.signals import page_published
 
-from . import services
+from . import delivery, planning
 
 
 def story_published_receiver(sender, instance, revision, **kwargs):
     # Planned inside the publishing transaction: the posts exist exactly when the story does.
     with transaction.atomic():
-        services.story_published(page=instance, revision=revision)
+        planning.story_published(page=instance, revision=revision)
 
 
 def account_reconnected_receiver(sender, account, user=None, **kwargs):
-    services.account_posts_release(account=account, user=user)
+    delivery.account_posts_release(account=account, user=user)
 
 
 def connect() -> None:

@@ -25,8 +25,9 @@ from portal.forcing import story_unreviewed
 from portal.models import StoryPage
 from portal.validators import ObjectChoiceField
 
+from . import approval, planning
+from . import holds as hold_services
 from . import recall as recalls
-from . import services
 from .channels.textlength import weighted_length
 from .localize import FACEBOOK_LIMIT, X_LIMIT, compose
 from .models import Distribution, Hold, Post, Recall
@@ -117,7 +118,7 @@ def post_approve(request, post_id: int):
     post = get_object_or_404(posts_reviewable_by(request.user).select_related("embassy"), pk=post_id)
     if request.POST.get("adapt"):
         try:
-            services.post_adapt(post=post, user=request.user, text=request.POST.get("text", post.text))
+            approval.post_adapt(post=post, user=request.user, text=request.POST.get("text", post.text))
         except ValidationError as problem:
             messages.error(request, " ".join(problem.messages))
         else:
@@ -128,7 +129,7 @@ def post_approve(request, post_id: int):
         if request.POST.get("due_local") and not request.POST.get("now"):
             fold = {"0": 0, "1": 1}.get(request.POST.get("fold", ""))
             due = local_to_utc(request.POST["due_local"], post.embassy, fold=fold)
-        services.post_approve(post=post, user=request.user, due_at=due, text=request.POST.get("text", post.text))
+        approval.post_approve(post=post, user=request.user, due_at=due, text=request.POST.get("text", post.text))
     except ValidationError as problem:
         messages.error(request, " ".join(problem.messages))
     else:
@@ -148,7 +149,7 @@ def post_approve(request, post_id: int):
 @require_POST
 def post_skip(request, post_id: int):
     post = get_object_or_404(posts_reviewable_by(request.user), pk=post_id)
-    if services.post_skip(post=post, user=request.user):
+    if approval.post_skip(post=post, user=request.user):
         messages.success(request, _("Skipped."))
     return redirect(reverse("publishing_review_queue"))
 
@@ -170,7 +171,7 @@ def posts_bulk_approve(request):
         except ValidationError as problem:
             messages.error(request, f"{embassy}: {' '.join(problem.messages)}")
             continue
-        approved += services.posts_approve(posts=chosen.filter(embassy=embassy), user=request.user, due_at=due)
+        approved += approval.posts_approve(posts=chosen.filter(embassy=embassy), user=request.user, due_at=due)
     if local:
         message = ngettext(
             "Approved %(count)s post for %(time)s local time.",
@@ -357,7 +358,7 @@ def distribution_progress(request, distribution_id: int):
     ]
     return JsonResponse(
         {
-            "counts": services.distribution_progress(distribution),
+            "counts": planning.distribution_progress(distribution),
             "posts": rows,
             "page": page.number,
             "pages": page.paginator.num_pages,
@@ -406,7 +407,7 @@ class HoldForm(forms.Form):
     )
     reason = forms.CharField(
         label=gettext_lazy("Reason (required)"),
-        max_length=services.HOLD_REASON_MAX,
+        max_length=hold_services.HOLD_REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -430,7 +431,7 @@ def holds(request):
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.hold_set(
+                hold_services.hold_set(
                     scope=form.cleaned_data["scope"],
                     reason=form.cleaned_data["reason"],
                     user=request.user,
@@ -480,6 +481,6 @@ def hold_release(request, hold_id: int):
     hold = get_object_or_404(Hold.objects.active(), pk=hold_id)
     if request.POST.get("confirm") != "yes":
         raise Http404
-    released = services.hold_release(hold=hold, user=request.user)
+    released = hold_services.hold_release(hold=hold, user=request.user)
     messages.success(request, _("Hold released; %(count)s posts are back on schedule.") % {"count": released})
     return redirect(reverse("publishing_holds"))

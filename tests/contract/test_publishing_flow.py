@@ -16,7 +16,7 @@ from wagtail.models import ModelLogEntry
 from embassies.models import SocialAccount
 from embassies.services import account_connect, account_mark_needs_reconnect
 from portal.models import StoryPage
-from publishing import services
+from publishing import approval, delivery, holds, planning
 from publishing.channels.base import Transient
 from publishing.channels.facebook import FacebookChannel
 from publishing.channels.textlength import weighted_length
@@ -37,8 +37,8 @@ def publish_story(tree, *, slug="climate", languages=("en", "fr")):
 
 
 def send_all() -> None:
-    for post_id, _network in services.posts_dispatch():
-        services.post_publish(post_id=post_id)
+    for post_id, _network in delivery.posts_dispatch():
+        delivery.post_publish(post_id=post_id)
 
 
 def test_publishing_a_story_plans_one_post_per_account_in_the_embassy_language(world):
@@ -72,14 +72,14 @@ def test_a_second_publish_plans_nothing_twice_and_an_update_plans_again(world):
     story.save_revision().publish()
     assert Distribution.objects.filter(story=story).count() == 1
     assert Post.objects.count() == 6
-    services.distribution_plan(story=story, update=True)
+    planning.distribution_plan(story=story, update=True)
     assert Distribution.objects.filter(story=story).count() == 2 and Post.objects.count() == 12
 
 
 def test_approved_posts_are_sent_exactly_once_with_their_marker(world, sandbox):
     tree, _ = world
     story = publish_story(tree)["en"]
-    services.posts_approve(posts=Post.objects.all(), user=None)
+    approval.posts_approve(posts=Post.objects.all(), user=None)
     send_all()
     send_all()  # a second tick finds nothing due
     posts = list(Post.objects.select_related("account"))
@@ -105,7 +105,7 @@ def test_every_state_change_is_in_the_audit_log_with_who_made_it(world, sandbox)
     publish_story(tree)
     post = Post.objects.filter(network="x").first()
     officer = UserFactory(username="officer")
-    services.post_approve(post=post, user=officer)
+    approval.post_approve(post=post, user=officer)
     send_all()
     post.refresh_from_db()
     assert post_history(post) == [
@@ -122,9 +122,9 @@ def test_every_state_change_is_in_the_audit_log_with_who_made_it(world, sandbox)
 def test_future_posts_wait_for_their_time(world):
     tree, _ = world
     publish_story(tree)
-    services.posts_approve(posts=Post.objects.all(), user=None, due_at=timezone.now() + timedelta(hours=1))
-    assert services.posts_dispatch() == []
-    assert services.posts_dispatch(now=timezone.now() + timedelta(hours=1, seconds=1)) != []
+    approval.posts_approve(posts=Post.objects.all(), user=None, due_at=timezone.now() + timedelta(hours=1))
+    assert delivery.posts_dispatch() == []
+    assert delivery.posts_dispatch(now=timezone.now() + timedelta(hours=1, seconds=1)) != []
 
 
 def test_dispatch_commits_and_sends_in_chunks(world, django_capture_on_commit_callbacks, monkeypatch):
@@ -133,16 +133,16 @@ def test_dispatch_commits_and_sends_in_chunks(world, django_capture_on_commit_ca
     tree, _ = world
     publish_story(tree)
     publish_story(tree, slug="other")
-    services.posts_approve(posts=Post.objects.all(), user=None)
+    approval.posts_approve(posts=Post.objects.all(), user=None)
     sent = []
-    monkeypatch.setattr(services, "tasks_enqueue", lambda task, queued: sent.append(queued))
+    monkeypatch.setattr(delivery, "tasks_enqueue", lambda task, queued: sent.append(queued))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        queued = services.posts_dispatch(chunk=5)
+        queued = delivery.posts_dispatch(chunk=5)
     assert len(callbacks) == 3 and [len(chunk) for chunk in sent] == [5, 5, 2]
     assert [pk for chunk in sent for pk, _network in chunk] == [pk for pk, _network in queued]
     assert sorted(pk for pk, _network in queued) == sorted(Post.objects.values_list("pk", flat=True))
     assert set(Post.objects.values_list("state", flat=True)) == {State.QUEUED}
-    assert services.posts_dispatch(chunk=5) == []
+    assert delivery.posts_dispatch(chunk=5) == []
 
 
 @pytest.fixture
@@ -159,17 +159,17 @@ def test_posts_approved_to_go_now_ask_for_a_dispatch_as_the_approval_commits(
     publish_story(tree)
     with django_capture_on_commit_callbacks(execute=True):
         later = timezone.now() + timedelta(hours=1)
-        assert services.posts_approve(posts=Post.objects.filter(network="x"), user=None, due_at=later) == 3
-        services.post_approve(post=Post.objects.filter(network="x").first(), user=None, due_at=later)
+        assert approval.posts_approve(posts=Post.objects.filter(network="x"), user=None, due_at=later) == 3
+        approval.post_approve(post=Post.objects.filter(network="x").first(), user=None, due_at=later)
     assert dispatch_requests == []  # beat's tick at their time sends them
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert services.posts_approve(posts=Post.objects.filter(network="facebook"), user=None) == 3
+        assert approval.posts_approve(posts=Post.objects.filter(network="facebook"), user=None) == 3
         assert dispatch_requests == []  # not before the approval commits
     assert len(callbacks) == 1 and len(dispatch_requests) == 1
     with django_capture_on_commit_callbacks(execute=True):
-        services.post_approve(post=Post.objects.filter(network="x").first(), user=None)
-        hold = services.hold_set(scope=Hold.Scope.ALL, reason="#NoHarm")
-        services.hold_release(hold=hold)
+        approval.post_approve(post=Post.objects.filter(network="x").first(), user=None)
+        hold = holds.hold_set(scope=Hold.Scope.ALL, reason="#NoHarm")
+        holds.hold_release(hold=hold)
     assert len(dispatch_requests) == 3  # the post approved for now, and the posts the release let go
 
 
@@ -184,26 +184,26 @@ def test_an_unreachable_broker_does_not_undo_an_approval(
 
     monkeypatch.setattr(posts_dispatch_task, "apply_async", unreachable)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.posts_approve(posts=Post.objects.all(), user=None) == 6
+        assert approval.posts_approve(posts=Post.objects.all(), user=None) == 6
     assert set(Post.objects.values_list("state", flat=True)) == {State.SCHEDULED}
     assert "beat's next tick will dispatch" in caplog.text
-    assert len(services.posts_dispatch()) == 6
+    assert len(delivery.posts_dispatch()) == 6
 
 
 def test_a_hold_stops_queued_posts_and_release_sends_them(world, sandbox):
     tree, embassies = world
     publish_story(tree)
-    services.posts_approve(posts=Post.objects.all(), user=None)
-    queued = services.posts_dispatch()
+    approval.posts_approve(posts=Post.objects.all(), user=None)
+    queued = delivery.posts_dispatch()
     assert len(queued) == 6
-    hold = services.hold_set(scope=Hold.Scope.REGION, region="middle-east", reason="Crisis in the region")
+    hold = holds.hold_set(scope=Hold.Scope.REGION, region="middle-east", reason="Crisis in the region")
     for post_id, _network in queued:
-        services.post_publish(post_id=post_id)
+        delivery.post_publish(post_id=post_id)
     cairo = Post.objects.filter(embassy=embassies["cairo"])
     assert set(cairo.values_list("state", flat=True)) == {State.HELD}
     assert all(sandbox.posts(p.account.external_id) == [] for p in cairo)
     assert Post.objects.exclude(embassy=embassies["cairo"]).filter(state=State.PUBLISHED).count() == 4
-    services.hold_release(hold=hold)
+    holds.hold_release(hold=hold)
     send_all()
     assert set(cairo.values_list("state", flat=True)) == {State.PUBLISHED}
 
@@ -223,8 +223,8 @@ def test_the_claim_checks_every_kind_of_hold_again(world, sandbox, scope, covere
     tree, embassies = world
     story = publish_story(tree)
     publish_story(tree, slug="other")
-    services.posts_approve(posts=Post.objects.all(), user=None)
-    queued = services.posts_dispatch()
+    approval.posts_approve(posts=Post.objects.all(), user=None)
+    queued = delivery.posts_dispatch()
     assert len(queued) == 12
     Hold.objects.create(
         scope=scope,
@@ -234,7 +234,7 @@ def test_the_claim_checks_every_kind_of_hold_again(world, sandbox, scope, covere
         story=story["fr"] if scope == "story" else None,  # any translation holds the whole story
     )
     for post_id, _network in queued:
-        services.post_publish(post_id=post_id)
+        delivery.post_publish(post_id=post_id)
     expected = Post.objects.filter(embassy__slug__in=covered)
     if scope == "story":
         expected = expected.filter(distribution__story=story["en"])
@@ -251,7 +251,7 @@ def test_a_lost_answer_is_reconciled_not_resent(world, sandbox):
     publish_story(tree)
     x_post = Post.objects.filter(network="x").first()
     sandbox.faults(x_post.account.external_id, rates={"commit_then_drop": 1.0})
-    services.posts_approve(posts=[x_post], user=None)
+    approval.posts_approve(posts=[x_post], user=None)
     send_all()
     x_post.refresh_from_db()
     assert x_post.state == State.PUBLISHED
@@ -265,7 +265,7 @@ def facebook_post_whose_answer_is_lost(world, sandbox) -> Post:
     publish_story(tree)
     post = Post.objects.filter(network="facebook").first()
     sandbox.faults(post.account.external_id, rates={"commit_then_drop": 1.0})
-    services.posts_approve(posts=[post], user=None)
+    approval.posts_approve(posts=[post], user=None)
     return post
 
 
@@ -290,12 +290,12 @@ def test_a_lookup_that_cannot_reach_the_network_is_tried_again_within_seconds(wo
     wait = (post.due_at - timezone.now()).total_seconds()
     assert 1 < wait < 3, wait  # seconds, not the sweeper's ten minutes
     assert "trying again shortly" in post.reason
-    assert services.posts_unconfirmed_check() == []
+    assert delivery.posts_unconfirmed_check() == []
     later = timezone.now() + timedelta(seconds=3)
-    assert services.posts_unconfirmed_check(now=later) == [(post.pk, "facebook")]
-    assert services.posts_unconfirmed_check(now=later) == []  # leased: one lookup at a time
+    assert delivery.posts_unconfirmed_check(now=later) == [(post.pk, "facebook")]
+    assert delivery.posts_unconfirmed_check(now=later) == []  # leased: one lookup at a time
     sandbox.faults(post.account.external_id)
-    assert services.post_reconcile(post_id=post.pk) == State.PUBLISHED
+    assert delivery.post_reconcile(post_id=post.pk) == State.PUBLISHED
     assert len(sandbox.posts(post.account.external_id)) == 1
 
 
@@ -305,7 +305,7 @@ def test_posts_held_for_their_account_go_back_to_the_schedule_when_it_is_reconne
     post = Post.objects.filter(network="facebook").select_related("account", "embassy").first()
     account = post.account
     account_mark_needs_reconnect(account=account, reason="Token revoked")
-    services.posts_approve(posts=[post], user=None)
+    approval.posts_approve(posts=[post], user=None)
     send_all()
     post.refresh_from_db()
     assert (post.state, post.held_for) == (State.HELD, "account")
@@ -330,15 +330,15 @@ def test_transient_errors_retry_later_with_backoff(world, sandbox):
     publish_story(tree)
     post = Post.objects.filter(network="facebook").first()
     sandbox.faults(post.account.external_id, rates={"transient": 1.0})
-    services.posts_approve(posts=[post], user=None)
+    approval.posts_approve(posts=[post], user=None)
     send_all()
     post.refresh_from_db()
     assert post.state == State.SCHEDULED and post.due_at > timezone.now()
     sandbox.faults(post.account.external_id)
     for _ in range(2):
-        services.posts_dispatch(now=timezone.now() + timedelta(minutes=20))
+        delivery.posts_dispatch(now=timezone.now() + timedelta(minutes=20))
         if Post.objects.filter(pk=post.pk, state=State.QUEUED).exists():
-            services.post_publish(post_id=post.pk)
+            delivery.post_publish(post_id=post.pk)
     post.refresh_from_db()
     assert post.state == State.PUBLISHED
     assert [a.outcome for a in post.attempt_log.all()] == [PostAttempt.Outcome.TRANSIENT, PostAttempt.Outcome.PUBLISHED]
@@ -349,7 +349,7 @@ def test_revoked_token_holds_the_post_and_flags_the_account(world, sandbox):
     publish_story(tree)
     post = Post.objects.filter(network="facebook").first()
     sandbox.revoke(post.account.external_id)
-    services.posts_approve(posts=[post], user=None)
+    approval.posts_approve(posts=[post], user=None)
     send_all()
     post.refresh_from_db()
     post.account.refresh_from_db()
@@ -362,7 +362,7 @@ def test_a_rejected_post_fails_with_a_readable_reason(world, sandbox):
     publish_story(tree)
     post = Post.objects.filter(network="x").first()
     sandbox.faults(post.account.external_id, rates={"reject": 1.0})
-    services.posts_approve(posts=[post], user=None)
+    approval.posts_approve(posts=[post], user=None)
     send_all()
     post.refresh_from_db()
     assert post.state == State.FAILED and "not permitted" in post.reason
@@ -372,15 +372,15 @@ def test_a_worker_lost_mid_call_is_swept_and_reconciled(world, sandbox):
     tree, _ = world
     publish_story(tree)
     post = Post.objects.filter(network="x").first()
-    services.posts_approve(posts=[post], user=None)
-    services.posts_dispatch()
+    approval.posts_approve(posts=[post], user=None)
+    delivery.posts_dispatch()
     # the worker claims the post and dies after the network committed it, before recording anything
     claimed_at = timezone.now() - timedelta(hours=1)
     Post.objects.filter(pk=post.pk).update(state=State.SENDING, attempts=1, updated_at=claimed_at)
     from publishing.channels import channel_for_account
 
     channel_for_account(post.account).publish(text=post.text)
-    assert services.posts_sweep()["reconciled"] == 1
+    assert delivery.posts_sweep()["reconciled"] == 1
     post.refresh_from_db()
     assert post.state == State.PUBLISHED and len(sandbox.posts(post.account.external_id)) == 1
     attempt = post.attempt_log.get()
@@ -398,7 +398,7 @@ def test_planning_queries_do_not_grow_with_embassies(world, sandbox):
     def plan_queries(source):
         Distribution.objects.filter(story=source).delete()
         with CaptureQueriesContext(connection) as captured:
-            services.distribution_plan(story=source)
+            planning.distribution_plan(story=source)
         return len(captured)
 
     few = plan_queries(story)
@@ -475,7 +475,7 @@ def test_unreadable_credentials_hold_the_post_instead_of_losing_it(world):
     publish_story(tree, slug="keys")
     post = Post.objects.filter(network="facebook").first()
     SocialAccount.objects.filter(pk=post.account_id).update(credentials_ciphertext="gAAAAA-not-a-token")
-    services.posts_approve(posts=[post], user=None)
+    approval.posts_approve(posts=[post], user=None)
     send_all()
     post.refresh_from_db()
     assert (post.state, post.held_for) == (State.HELD, "account")
@@ -488,15 +488,15 @@ def test_a_post_waits_while_its_page_is_not_live_in_that_language(world, sandbox
     paris = Post.objects.get(embassy=embassies["paris"], network="facebook")
     assert paris.language == "fr"
     StoryPage.objects.get(pk=pages["fr"].pk).unpublish()
-    services.posts_approve(posts=[paris], user=None)
+    approval.posts_approve(posts=[paris], user=None)
     send_all()
     paris.refresh_from_db()
     assert paris.state == State.SCHEDULED and "not live in fr" in paris.reason
     assert sandbox.posts(paris.account.external_id) == []
     # published again, the translation lets the post go at its next try
     StoryPage.objects.get(pk=pages["fr"].pk).save_revision().publish()
-    for post_id, _network in services.posts_dispatch(now=paris.due_at + timedelta(seconds=1)):
-        services.post_publish(post_id=post_id)
+    for post_id, _network in delivery.posts_dispatch(now=paris.due_at + timedelta(seconds=1)):
+        delivery.post_publish(post_id=post_id)
     paris.refresh_from_db()
     assert paris.state == State.PUBLISHED and len(sandbox.posts(paris.account.external_id)) == 1
 
@@ -507,7 +507,7 @@ def test_a_post_whose_translation_was_deleted_waits(world, sandbox):
     paris = Post.objects.get(embassy=embassies["paris"], network="x")
     assert paris.page_id == pages["fr"].pk
     StoryPage.objects.get(pk=pages["fr"].pk).delete()
-    services.posts_approve(posts=[paris], user=None)
+    approval.posts_approve(posts=[paris], user=None)
     send_all()
     paris.refresh_from_db()
     assert paris.page_id is None
@@ -523,7 +523,7 @@ def test_the_usage_the_network_reports_slows_and_stops_posting(world):
     SocialAccount.objects.filter(pk=post.account_id).update(
         rate_limit={"percent_used": 100, "reset_at": reset.isoformat(), "remaining": 0, "limit": 100}
     )
-    services.posts_approve(posts=[post], user=None)
+    approval.posts_approve(posts=[post], user=None)
     send_all()
     post.refresh_from_db()
     assert post.state == State.SCHEDULED and post.due_at >= reset - timedelta(seconds=1)

@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from embassies.models import EmbassyMembership, SocialAccount
-from publishing import services
+from publishing import approval, delivery
 from publishing.models import MetricSnapshot, Post, ReplyAlert, RetiredMetric
 from publishing.reach import collect
 from publishing.reach.collect import metrics_collect
@@ -21,9 +21,9 @@ HOUR = timedelta(hours=1)
 def publish(tree, slug: str = "reach") -> list[Post]:
     story = tree.story_add(slug=slug, texts={"en": (f"Story {slug}", "A standfirst for the reach tests.")})["en"]
     posts = Post.objects.filter(distribution__story=story)
-    services.posts_approve(posts=posts, user=None)
-    for post_id, _network in services.posts_dispatch():
-        services.post_publish(post_id=post_id)
+    approval.posts_approve(posts=posts, user=None)
+    for post_id, _network in delivery.posts_dispatch():
+        delivery.post_publish(post_id=post_id)
     assert set(posts.values_list("state", flat=True)) == {State.PUBLISHED}
     return list(posts.select_related("account"))
 

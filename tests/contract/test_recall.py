@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from embassies.models import EmbassyMembership
-from publishing import recall, services
+from publishing import approval, recall
 from publishing.models import Post, Recall
 from tests.factories import UserFactory
 
@@ -37,7 +37,7 @@ def lead(db):
 
 def published_story(tree):
     story = publish_story(tree)["en"]
-    services.posts_approve(posts=Post.objects.exclude(embassy__slug="tokyo"), user=None)
+    approval.posts_approve(posts=Post.objects.exclude(embassy__slug="tokyo"), user=None)
     send_all()
     assert Post.objects.filter(state=State.PUBLISHED).count() == 4
     return story

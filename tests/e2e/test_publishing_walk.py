@@ -10,7 +10,7 @@ from wagtail.models import Page
 
 from embassies.models import EmbassyMembership, SocialAccount
 from portal.models import StoryPage
-from publishing import services
+from publishing import delivery
 from publishing.models import Post
 from tests.factories import UserFactory, embassy_make, portal_tree_build
 
@@ -71,8 +71,8 @@ def test_story_to_embassy_post_on_the_sandbox(live_server, browser, sandbox, log
     assert post.state == Post.State.SCHEDULED and post.approved_by == staff
 
     # Beat's next tick: the dispatcher queues the post and a worker sends it.
-    for post_id, _network in services.posts_dispatch(now=post.due_at):
-        services.post_publish(post_id=post_id)
+    for post_id, _network in delivery.posts_dispatch(now=post.due_at):
+        delivery.post_publish(post_id=post_id)
     post.refresh_from_db()
     assert post.state == Post.State.PUBLISHED
 

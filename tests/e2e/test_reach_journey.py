@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from embassies.models import EmbassyMembership
-from publishing import services
+from publishing import approval, delivery
 from publishing.models import Post
 from publishing.reach.collect import metrics_collect
 from tests.factories import UserFactory, embassy_make, portal_tree_build
@@ -30,9 +30,9 @@ def test_the_lead_reads_a_story_and_exports_it_and_staff_see_their_embassy_only(
         for network in ("facebook", "x"):
             sandbox.connect(embassy, network, username=f"e{embassy.slug}")
     story = tree.story_add(slug="ocean", texts={"en": ("Ocean pledge", "New funding for marine areas.")})["en"]
-    services.posts_approve(posts=Post.objects.all(), user=None)
-    for post_id, _network in services.posts_dispatch():
-        services.post_publish(post_id=post_id)
+    approval.posts_approve(posts=Post.objects.all(), user=None)
+    for post_id, _network in delivery.posts_dispatch():
+        delivery.post_publish(post_id=post_id)
     published_at = Post.objects.order_by("published_at").first().published_at
     for hours in (1, 3):
         sandbox.advance(3600 if hours == 1 else 2 * 3600)

@@ -49,7 +49,7 @@ def test_the_dispatcher_sends_each_post_its_message_on_its_network_queue():
     """The dispatcher's batch: one message per post, in order, on `publish.<network>`, with the post's id."""
     from kombu.utils.json import loads
 
-    from publishing import services
+    from publishing import queueing
     from publishing.tasks import post_publish_task
 
     name = "publish.broker-test"
@@ -57,7 +57,7 @@ def test_the_dispatcher_sends_each_post_its_message_on_its_network_queue():
         client = connection.default_channel.client
         client.delete(name)
         try:
-            services.tasks_enqueue(
+            queueing.tasks_enqueue(
                 post_publish_task, [(101, "broker-test"), (102, "broker-test"), (103, "broker-test")]
             )
             messages = [loads(raw) for raw in reversed(client.lrange(name, 0, -1))]

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from embassies.models import SocialAccount
-from publishing import services
+from publishing import approval, delivery, holds
 from publishing.models import Hold, Post, PostAttempt
 from publishing.tasks import posts_dispatch_task, posts_sweep_task
 from tests.factories import embassy_make, portal_tree_build
@@ -64,7 +64,7 @@ def assert_exactly_once(sandbox) -> None:
 def test_one_story_reaches_100_accounts_exactly_once_in_the_right_language(worker, sandbox_server):
     story = build(sandbox_server)
     assert Post.objects.filter(distribution__story=story).count() == 100
-    services.posts_approve(posts=Post.objects.all(), user=None)
+    approval.posts_approve(posts=Post.objects.all(), user=None)
     wait_until(all_settled(), timeout=120, interval=1, tick=tick, message="every post to be published")
     assert_exactly_once(sandbox_server)
     for post in Post.objects.select_related("embassy"):
@@ -76,7 +76,7 @@ def test_one_story_reaches_100_accounts_exactly_once_in_the_right_language(worke
 
 def test_posts_approved_to_go_now_leave_without_waiting_for_beat(worker, sandbox_server):
     build(sandbox_server, count=5)
-    services.posts_approve(posts=Post.objects.all(), user=None)
+    approval.posts_approve(posts=Post.objects.all(), user=None)
     # No tick: nothing here stands in for beat, so only the approval's own dispatch request can send them.
     wait_until(all_settled(), timeout=20, interval=0.2, message="the approved posts to go without beat")
     assert_exactly_once(sandbox_server)
@@ -90,7 +90,7 @@ def test_faults_and_two_worker_crashes_leave_exactly_one_post_each(worker, sandb
         sandbox_server.faults(
             external_id, rates={"transient": 0.2, "commit_then_drop": 0.05}, burst_429=2, retry_after_seconds=2
         )
-    services.posts_approve(posts=Post.objects.filter(distribution__story=story), user=None)
+    approval.posts_approve(posts=Post.objects.filter(distribution__story=story), user=None)
 
     for crash_after in (25, 60):
         wait_until(
@@ -123,15 +123,15 @@ def test_faults_and_two_worker_crashes_leave_exactly_one_post_each(worker, sandb
 def test_a_hold_stops_every_queued_post_and_release_sends_them(worker, sandbox_server):
     build(sandbox_server, count=10)
     worker.stop()  # the posts wait in the queue, as they would behind a busy worker
-    services.posts_approve(posts=Post.objects.all(), user=None)
-    queued = services.posts_dispatch()
+    approval.posts_approve(posts=Post.objects.all(), user=None)
+    queued = delivery.posts_dispatch()
     assert len(queued) == 20 and Post.objects.filter(state=State.QUEUED).count() == 20
-    hold = services.hold_set(scope=Hold.Scope.ALL, reason="#NoHarm: the situation is developing")
+    hold = holds.hold_set(scope=Hold.Scope.ALL, reason="#NoHarm: the situation is developing")
     worker.start()
     wait_until(all_settled((State.HELD,)), timeout=60, interval=0.5, tick=tick, message="every post to be held")
     time.sleep(2)
     for post in Post.objects.select_related("account"):
         assert sandbox_server.posts(post.account.external_id) == []
-    services.hold_release(hold=hold)
+    holds.hold_release(hold=hold)
     wait_until(all_settled(), timeout=60, interval=0.5, tick=tick, message="released posts to be published")
     assert_exactly_once(sandbox_server)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from embassies.models import Embassy, SocialAccount
-from publishing import hotpath, services
+from publishing import approval, delivery, hotpath
 from publishing.models import Hold, Post, PostAttempt
 from tests.factories import UserFactory, embassy_make, portal_tree_build
 
@@ -37,8 +37,8 @@ def queued(db, sandbox):
         accounts_make(sandbox, embassy_make(slug, "NO" if slug == "oslo" else "PE", city, "UTC"))
     story = tree.story_add(slug="summit", texts={"en": ("Summit outcome", "What the summit agreed.")})["en"]
     posts = Post.objects.filter(distribution__story=story)
-    services.posts_approve(posts=posts, user=None)
-    queued_ids = [pk for pk, _network in services.posts_dispatch()]
+    approval.posts_approve(posts=posts, user=None)
+    queued_ids = [pk for pk, _network in delivery.posts_dispatch()]
     assert len(queued_ids) == 4
     return Post.objects.filter(pk__in=queued_ids).order_by("embassy__slug", "network")
 
@@ -68,10 +68,10 @@ def test_one_statement_claim_and_record_write_what_the_orm_path_writes(queued, m
     through_orm, through_hotpath = queued[0], queued[2]  # both Facebook posts, of two embassies
     monkeypatch.setattr(hotpath, "available", lambda: False)
     with CaptureQueriesContext(connection) as orm_queries:
-        assert services.post_publish(post_id=through_orm.pk) == State.PUBLISHED
+        assert delivery.post_publish(post_id=through_orm.pk) == State.PUBLISHED
     monkeypatch.setattr(hotpath, "available", lambda: True)
     with CaptureQueriesContext(connection) as hot_queries:
-        assert services.post_publish(post_id=through_hotpath.pk) == State.PUBLISHED
+        assert delivery.post_publish(post_id=through_hotpath.pk) == State.PUBLISHED
 
     assert written(through_hotpath) == written(through_orm)
     assert written(through_hotpath)["log"][-2:] == [
@@ -86,7 +86,7 @@ def test_one_statement_claim_and_record_write_what_the_orm_path_writes(queued, m
 def test_the_two_statements_are_prepared_once_per_connection(queued):
     """Parsed and planned once per connection, not once per post: most of PostgreSQL's work per post otherwise."""
     for post in queued[:2]:
-        assert services.post_publish(post_id=post.pk) == State.PUBLISHED
+        assert delivery.post_publish(post_id=post.pk) == State.PUBLISHED
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%publishing_post%"])
         prepared = [row[0] for row in cursor.fetchall()]
@@ -110,9 +110,9 @@ def test_approval_and_dispatch_in_one_statement_write_what_the_orm_writes(db, sa
         monkeypatch.setattr(hotpath, "available", lambda path=path: path == "hot")
         posts = Post.objects.filter(distribution__story=story)
         with CaptureQueriesContext(connection) as approving:
-            assert services.posts_approve(posts=posts, user=editor) == 4
+            assert approval.posts_approve(posts=posts, user=editor) == 4
         with CaptureQueriesContext(connection) as dispatching:
-            queued = services.posts_dispatch(chunk=1)
+            queued = delivery.posts_dispatch(chunk=1)
         assert sorted(queued) == sorted(posts.filter(embassy__slug="oslo").values_list("pk", "network"))
         statements[path] = tuple(
             sum(not (q["sql"] or "").startswith(("SAVEPOINT", "RELEASE SAVEPOINT")) for q in captured.captured_queries)
@@ -170,7 +170,7 @@ def test_anything_unusual_is_left_to_the_checked_claim(queued, obstacle):
     post.refresh_from_db()
     assert post.attempts == 0 and post.state in {State.QUEUED, State.SCHEDULED}
 
-    claimed = services._post_claim(post.pk)  # the checked path decides
+    claimed = delivery._post_claim(post.pk)  # the checked path decides
     expected = {"hold": State.SENDING, "account": State.HELD, "page": State.SCHEDULED, "not queued": State.SCHEDULED}
     state = claimed.state if isinstance(claimed, Post) else claimed
     assert state == expected[obstacle]

@@ -7,7 +7,7 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from publishing import services
+from publishing import approval
 from publishing.models import MetricSnapshot, Post, RetiredMetric
 from publishing.tasks import metrics_collect_task
 
@@ -43,7 +43,7 @@ def collected(count: int):
 
 def test_passes_at_simulated_ages_store_what_the_networks_say_in_the_fewest_calls(worker, sandbox_server, frozen):
     build(sandbox_server, count=EMBASSIES)
-    services.posts_approve(posts=Post.objects.all(), user=None)
+    approval.posts_approve(posts=Post.objects.all(), user=None)
     wait_until(all_settled(), timeout=120, interval=1, tick=tick, message="every post to be published")
     posts = Post.objects.count()
     assert posts == 2 * EMBASSIES

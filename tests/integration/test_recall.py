@@ -6,7 +6,7 @@ import time
 import pytest
 from django.urls import reverse
 
-from publishing import services
+from publishing import approval
 from publishing.models import Distribution, Post, Recall
 from tests.factories import UserFactory
 
@@ -19,7 +19,7 @@ State = Post.State
 
 def test_recalling_250_posts_answers_at_once_and_the_workers_delete_every_one(worker, sandbox_server, client):
     build(sandbox_server, count=125)
-    services.posts_approve(posts=Post.objects.all(), user=None)
+    approval.posts_approve(posts=Post.objects.all(), user=None)
     wait_until(all_settled(), timeout=180, interval=1, tick=tick, message="250 posts to be published")
     assert Post.objects.filter(state=State.PUBLISHED).count() == 250
     sandbox_server.faults(latency_ms=200)

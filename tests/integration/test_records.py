@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from publishing import services
+from publishing import approval
 from publishing.models import Post, PostAttempt
 
 from .conftest import wait_until
@@ -21,7 +21,7 @@ def test_every_answer_lost_with_facebook_texts_carrying_no_link_still_publishes_
     facebook = Post.objects.filter(network="facebook")
     assert facebook.exists() and not any(post.marker in post.text for post in facebook)
     sandbox_server.faults(rates={"commit_then_drop": 1.0})  # every post is made, every answer lost
-    services.posts_approve(posts=Post.objects.all(), user=None)
+    approval.posts_approve(posts=Post.objects.all(), user=None)
     wait_until(all_settled(), timeout=90, interval=1, tick=tick, message="every post to be found and recorded")
     sandbox_server.faults()
     assert_exactly_once(sandbox_server)
@@ -33,7 +33,7 @@ def test_with_ten_percent_errors_and_lost_answers_every_post_settles_within_two_
     build(sandbox_server, count=50)
     sandbox_server.faults(rates={"transient": 0.1, "commit_then_drop": 0.1})
     started = time.monotonic()
-    services.posts_approve(posts=Post.objects.all(), user=None)
+    approval.posts_approve(posts=Post.objects.all(), user=None)
     # Ticks at beat's own pace: the retries and lookups come from the database's schedule, not from a fast test.
     wait_until(all_settled(), timeout=120, interval=BEAT, tick=tick, message="every post to settle within 120 s")
     settled_in = time.monotonic() - started

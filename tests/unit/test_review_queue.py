@@ -9,7 +9,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from embassies.models import EmbassyMembership, SocialAccount
-from publishing import services
+from publishing import approval
 from publishing.models import Distribution, Hold, Post
 from publishing.schedule import due_default, local_to_utc
 from tests.factories import UserFactory, embassy_make, portal_tree_build
@@ -299,7 +299,7 @@ class ReviewQueueTests(TestCase):
 
     def test_released_holds_keep_who_set_and_released_them_and_how_many_posts_they_held(self):
         self.client.force_login(self.lead)
-        services.posts_approve(posts=Post.objects.all(), user=None)
+        approval.posts_approve(posts=Post.objects.all(), user=None)
         self.client.post(reverse("publishing_holds"), {"scope": "region", "region": "europe", "reason": "Unrest"})
         hold = Hold.objects.get()
         self.assertEqual(Post.objects.filter(state=State.HELD).count(), 2)  # both embassies are in Europe

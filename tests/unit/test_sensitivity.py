@@ -6,7 +6,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from embassies.models import EmbassyMembership, SocialAccount
-from publishing import services
+from publishing import approval
 from publishing.models import Post
 from tests.factories import UserFactory, embassy_make, portal_tree_build
 
@@ -78,7 +78,7 @@ class SensitivityTests(TestCase):
 
     def test_approving_everything_from_the_command_line_leaves_sensitive_posts_to_their_heads(self):
         posts = self.plan(countries=["FR"])
-        approved = services.posts_approve(posts=Post.objects.all(), user=None)
+        approved = approval.posts_approve(posts=Post.objects.all(), user=None)
         self.assertEqual(approved, 0)  # Oslo's was auto-approved already; Paris's waits
         posts["paris"].refresh_from_db()
         self.assertEqual(posts["paris"].state, State.PROPOSED)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from embassies.models import SocialAccount
 from portal.models import StoryPage
-from publishing import services
+from publishing import approval, delivery
 from publishing.models import Distribution, Post
 from publishing.xbill import distribution_estimate, x_month_spend
 from tests.factories import UserFactory, embassy_make, portal_tree_build
@@ -74,9 +74,9 @@ class XBillTests(TestCase):
     @override_settings(X_MONTHLY_BUDGET="0.40")
     def test_x_posts_beyond_the_monthly_budget_are_held_with_the_reason_and_leads_are_told(self):
         self.tree.story_add(slug="summit", texts={"en": ("Summit", "Talks.")})
-        services.posts_approve(posts=Post.objects.all(), user=None)
+        approval.posts_approve(posts=Post.objects.all(), user=None)
         with self.captureOnCommitCallbacks(execute=True):
-            queued = services.posts_dispatch()
+            queued = delivery.posts_dispatch()
         x_queued = [pk for pk, network in queued if network == "x"]
         self.assertEqual(len(x_queued), 2)  # $0.40 pays for two posts with a link
         held = Post.objects.get(network="x", state=State.HELD)
@@ -89,7 +89,7 @@ class XBillTests(TestCase):
             Post.objects.filter(pk=pk).update(state=State.PUBLISHED, external_id=f"x{pk}", published_at=timezone.now())
         next_month = timezone.now().replace(day=1) + timedelta(days=32)
         self.assertEqual(x_month_spend(now=next_month), Decimal(0))
-        services.posts_dispatch(now=next_month)
+        delivery.posts_dispatch(now=next_month)
         held.refresh_from_db()
         self.assertEqual((held.state, held.held_for, held.reason), (State.QUEUED, "", ""))
 

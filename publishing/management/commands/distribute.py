@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from publishing import services
+from publishing import approval, planning, queueing
 from publishing.management.stories import story_named
 from publishing.models import Distribution, Post
 from publishing.targets import story_source, target_accounts
@@ -56,17 +56,17 @@ class Command(BaseCommand):
             )
             return
         source = story_source(page)
-        distribution = services.distribution_plan(story=source) or (
+        distribution = planning.distribution_plan(story=source) or (
             Distribution.objects.filter(story=source).order_by("-sequence").first()
         )
         if distribution is None:
             raise CommandError(f"“{page.title}” is not live, or has no target accounts: nothing to distribute.")
         if approve_all:
-            approved = services.posts_approve(posts=distribution.posts.filter(state=State.PROPOSED), user=None)
+            approved = approval.posts_approve(posts=distribution.posts.filter(state=State.PROPOSED), user=None)
             now = timezone.now()
             brought_forward = distribution.posts.filter(state=State.SCHEDULED, due_at__gt=now).update(due_at=now)
             if brought_forward:
-                services.dispatch_soon()
+                queueing.dispatch_soon()
             self.stdout.write(f"Approved {approved} posts to go now; {brought_forward} scheduled ones brought forward.")
         total = distribution.posts.count()
         if total == 0:
@@ -77,10 +77,10 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"“{source.title}”: {total} posts.")
         timed_out = wait and not self.follow(distribution, total, timeout)
-        waiting = services.distribution_waiting_for_people(distribution)
+        waiting = planning.distribution_waiting_for_people(distribution)
         for line in waiting:
             self.stdout.write(f"  {line}")
-        counts = services.distribution_progress(distribution)
+        counts = planning.distribution_progress(distribution)
         self.stdout.write(
             f"published {counts[State.PUBLISHED]}, failed {counts[State.FAILED]}, "
             f"held {counts[State.HELD]}, skipped {counts[State.SKIPPED]}"
@@ -97,7 +97,7 @@ class Command(BaseCommand):
         """Show progress until nothing more can move without a person (True), or the timeout (False)."""
         deadline = time.monotonic() + timeout
         while True:
-            counts = services.distribution_progress(distribution)
+            counts = planning.distribution_progress(distribution)
             done = sum(counts[state] for state in WAITING_FOR_PEOPLE)
             width = 30
             filled = int(width * done / total) if total else width

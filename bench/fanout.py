@@ -8,6 +8,10 @@ the medians are reported, with each round's figures and the CPU each side used. 
 (DATABASE_URL, CELERY_BROKER_URL; local defaults below). Prints one JSON document.
 
 Run: `.venv/bin/python bench/fanout.py [--embassies 200] [--concurrency 16] [--latency-ms 100] [--rounds 3]`
+
+`--compare-with DIR` also runs each round's Chancery side with workers started from another checkout (of the same
+database schema), so that a change to the publisher is measured against the code before it in one run:
+`git worktree add ../before HEAD~1 && .venv/bin/python bench/fanout.py --compare-with ../before`.
 """
 
 import argparse
@@ -176,6 +180,9 @@ def main() -> None:
         "--bound-seconds", type=float, default=300, help="stop with an error if a round has not published by then"
     )
     parser.add_argument(
+        "--compare-with", type=Path, help="another checkout whose workers also run every round (see above)"
+    )
+    parser.add_argument(
         "--processes", type=int, default=0, help="worker processes for the threads pool (default: two per core)"
     )
     args = parser.parse_args()
@@ -268,7 +275,7 @@ def run(args, sandbox_url: str, env: dict, processes: list) -> dict:
             )
             account.token_expires_at = timezone.now() + timezone.timedelta(hours=2) if network == "x" else None
             account.save()
-    stories = plain_stories_build(args.rounds)
+    stories = plain_stories_build(args.rounds * (2 if args.compare_with else 1))
     Distribution.objects.filter(story__in=stories).delete()  # planned as they were published: planned again below
 
     app.control.purge()
@@ -278,27 +285,43 @@ def run(args, sandbox_url: str, env: dict, processes: list) -> dict:
     workers = args.processes or max(1, min(2 * (os.cpu_count() or 1), args.concurrency))
     workers = workers if args.pool == "threads" else 1
     slots = str(args.concurrency // workers)
-    for index in range(workers):
-        command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "default,publish.facebook,publish.x"]
-        command += ["-n", f"bench{index}@%h", "--pool", args.pool, "--concurrency", slots]
-        command += ["-l", os.environ.get("BENCH_WORKER_LOG", "WARNING")]
-        command += ["--without-gossip", "--without-mingle"]
-        log = open(var_dir_of(env) / f"worker{index}.log", "w")  # noqa: SIM115 - the worker's for its life
-        processes.append(subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))
-    for _ in range(120):
-        if len(app.control.ping(timeout=0.5)) >= workers:
-            break
+
+    def workers_start(tree: Path) -> list:
+        started = []
+        for index in range(workers):
+            command = [sys.executable, "-m", "celery", "-A", "portal", "worker"]
+            command += ["-Q", "default,publish.facebook,publish.x", "-n", f"bench{index}@%h"]
+            command += ["--pool", args.pool, "--concurrency", slots]
+            command += ["-l", os.environ.get("BENCH_WORKER_LOG", "WARNING"), "--without-gossip", "--without-mingle"]
+            log = open(var_dir_of(env) / f"worker{index}.log", "a")  # noqa: SIM115 - the worker's for its life
+            started.append(subprocess.Popen(command, env=env, cwd=tree, stdout=log, stderr=subprocess.STDOUT))
+        for _ in range(120):
+            if len(app.control.ping(timeout=0.5)) >= workers:
+                break
+        processes.extend(started)
+        return started
+
+    def workers_stop(started: list) -> None:
+        for process in started:
+            process.terminate()
+        for process in started:
+            process.wait(timeout=30)
+            processes.remove(process)
+
+    trees = {"chancery": ROOT}
+    if args.compare_with:
+        trees["compared"] = args.compare_with.resolve()
+    else:
+        workers_start(ROOT)  # for the whole run
 
     # Rounds alternate Chancery (a new story each time: the networks refuse a repeated text) and the bare
     # baseline, so both meet the machine in the same state; the medians make the figures.
-    rounds = []
-    for story in stories:
+    def chancery_round(story) -> dict:
         connection.queries_log.clear()
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as captured:
             distribution = planning.distribution_plan(story=story)
         planning_seconds = time.perf_counter() - started
-        total = distribution.posts.count()
 
         cpu_before = cpu_snapshot(processes)
         started, approved_at = time.perf_counter(), timezone.now()
@@ -315,28 +338,52 @@ def run(args, sandbox_url: str, env: dict, processes: list) -> dict:
             posts_settled_or_fail(posts, started=started, bound=args.bound_seconds)
         # The last post's own record, not when this loop noticed it: polling a few times a second keeps the
         # bench's queries off the cores it measures.
-        chancery_seconds = (max(posts.values_list("published_at", flat=True)) - approved_at).total_seconds()
-        chancery_cpu = cpu_used(cpu_before, cpu_snapshot(processes))
+        seconds = (max(posts.values_list("published_at", flat=True)) - approved_at).total_seconds()
+        return {
+            "distribution": distribution,
+            "planning_seconds": planning_seconds,
+            "planning_queries": len(captured),
+            "seconds": seconds,
+            "cpu": cpu_used(cpu_before, cpu_snapshot(processes)),
+        }
 
+    rounds = []
+    remaining = iter(stories)
+    for _ in range(args.rounds):
+        measured = {}
+        for name, tree in trees.items():
+            started_workers = workers_start(tree) if args.compare_with else []
+            measured[name] = chancery_round(next(remaining))
+            workers_stop(started_workers)
+        ours = measured["chancery"]
+        total = ours["distribution"].posts.count()
+        if args.compare_with:
+            workers_start(ROOT)  # the baseline's CPU figures count the idle workers, as in a run without it
         cpu_before = cpu_snapshot(processes)
-        bare_seconds = bare_calls(distribution.posts.all(), args.concurrency)
+        bare_seconds = bare_calls(ours["distribution"].posts.all(), args.concurrency)
         bare_cpu = cpu_used(cpu_before, cpu_snapshot(processes))
+        if args.compare_with:
+            workers_stop(processes[1:])
+        chancery_seconds = ours["seconds"]
         rounds.append(
             {
-                "planning_seconds": round(planning_seconds, 3),
-                "planning_queries": len(captured),
+                "planning_seconds": round(ours["planning_seconds"], 3),
+                "planning_queries": ours["planning_queries"],
                 "chancery_approval_to_all_published_seconds": round(chancery_seconds, 2),
                 "baseline_bare_client_seconds": round(bare_seconds, 2),
                 "ratio_bare_over_chancery": round(bare_seconds / chancery_seconds, 3),
                 # CPU seconds each side used while it ran: on a small machine they share the same cores
-                "cpu_seconds": {"chancery": chancery_cpu, "baseline": bare_cpu},
+                "cpu_seconds": {"chancery": ours["cpu"], "baseline": bare_cpu},
             }
         )
+        if compared := measured.get("compared"):
+            rounds[-1]["compared_approval_to_all_published_seconds"] = round(compared["seconds"], 2)
+            rounds[-1]["cpu_seconds"]["compared"] = compared["cpu"]
 
     def median_of(name: str) -> float:
         return statistics.median(r[name] for r in rounds)
 
-    planning = median_of("planning_seconds")
+    planned = median_of("planning_seconds")
     chancery = median_of("chancery_approval_to_all_published_seconds")
     bare = median_of("baseline_bare_client_seconds")
     return {
@@ -348,16 +395,27 @@ def run(args, sandbox_url: str, env: dict, processes: list) -> dict:
         "worker_pool": f"{workers} × {args.pool} {slots}",
         "sandbox_latency_ms": args.latency_ms,
         "rounds": len(rounds),
-        "planning": {"seconds": planning, "queries": max(r["planning_queries"] for r in rounds)},
+        "planning": {"seconds": planned, "queries": max(r["planning_queries"] for r in rounds)},
         "chancery_approval_to_all_published_seconds": chancery,
         # planning happens inside the publish; review is skipped (everything approved at once)
-        "chancery_publish_to_all_published_seconds": round(planning + chancery, 2),
+        "chancery_publish_to_all_published_seconds": round(planned + chancery, 2),
         "chancery_posts_per_second": round(total / chancery, 1),
         "baseline_bare_client_seconds": bare,
         "baseline_posts_per_second": round(total / bare, 1),
         "ratio_bare_over_chancery": round(bare / chancery, 3),
-        "ratio_bare_over_chancery_with_planning": round(bare / (planning + chancery), 3),
+        "ratio_bare_over_chancery_with_planning": round(bare / (planned + chancery), 3),
         "beat_tick_seconds": BEAT_TICK,
+        **(
+            {
+                "compared_with": str(args.compare_with),
+                "compared_approval_to_all_published_seconds": (
+                    compared := median_of("compared_approval_to_all_published_seconds")
+                ),
+                "ratio_chancery_over_compared": round(chancery / compared, 3),
+            }
+            if args.compare_with
+            else {}
+        ),
         "each_round": rounds,
     }
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from . import audience
+from .conversations import Conversations
 from .http import Drop, HttpError, Request, Response
 from .store import FB_USER_ID, Store
 
@@ -34,13 +35,20 @@ def error(code: int, message: str, *, subcode: int | None = None, status: int = 
     return HttpError(Response.json(status, {"error": body}))
 
 
+def audience_likes(comment_id: str) -> int:
+    return int(comment_id[-2:]) % 7 if comment_id[-2:].isdigit() else 0
+
+
 def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 class GraphApi:
-    def __init__(self, store: Store, faults, *, page_calls_per_hour: int, app_calls_per_hour: int):
+    def __init__(
+        self, store: Store, faults, conversations: Conversations, *, page_calls_per_hour: int, app_calls_per_hour: int
+    ):
         self.store = store
+        self.conversations = conversations
         self.faults = faults
         self.page_calls_per_hour = page_calls_per_hour
         self.app_calls_per_hour = app_calls_per_hour
@@ -99,6 +107,8 @@ class GraphApi:
             return self.my_pages(request, token)
         if node == FB_USER_ID and not edge:
             return Response.json(200, {"id": FB_USER_ID, "name": "Sandbox Admin"})
+        if "_" in node and (comment := self.conversations.comment(node)) is not None:
+            return self.comment_node(request, token, comment, edge, drop=fault == "commit_then_drop")
         if "_" in node:
             return self.post_node(request, token, node, edge, drop=fault == "commit_then_drop")
         page = self.store.account(node)
@@ -197,7 +207,12 @@ class GraphApi:
         long_lived = token.expires_at is None or token.expires_at - self.store.now() > USER_TOKEN_TTL
         data = []
         for page in self.store.accounts("facebook"):
-            existing = [t for t in self.store.tokens_of(page.id, "fb_page") if t.expires_at is None or not long_lived]
+            # A Page token carries the permissions the person granted the app.
+            existing = [
+                t
+                for t in self.store.tokens_of(page.id, "fb_page")
+                if (t.expires_at is None or not long_lived) and t.scopes == token.scopes
+            ]
             page_token = (
                 existing[-1]
                 if existing
@@ -205,7 +220,7 @@ class GraphApi:
                     kind="fb_page",
                     account_id=page.id,
                     ttl=None if long_lived else USER_TOKEN_TTL,
-                    scopes="pages_manage_posts,pages_read_engagement,read_insights",
+                    scopes=token.scopes,
                 )
             )
             data.append(
@@ -343,6 +358,8 @@ class GraphApi:
         figures = audience.figures(post, account, self.store.now(), replies_factor=self.store.replies_factor(post.id))
         if edge == "insights":
             return Response.json(200, self.insights(post, figures, request.param("metric")))
+        if edge == "comments":
+            return self.comments_edge(request, token, post, parent_id="", drop=drop)
         if edge:
             raise error(100, "(#100) Unknown path components")
         fields = [f for f in re.split(r",(?![^(]*\))", request.param("fields", "id")) if f]
@@ -443,6 +460,114 @@ class GraphApi:
             )
             paging["next"] = f"{request.base_url}{version}/{page_id}/posts?{query}"
         return Response.json(200, {"data": data, "paging": paging})
+
+    # Comments ---------------------------------------------------------------------------------
+    def comment_view(self, comment, fields: set[str], post) -> dict:
+        row: dict = {"id": comment.id}
+        if "message" in fields:
+            row["message"] = comment.text
+        if "created_time" in fields:
+            row["created_time"] = iso(comment.created_at)
+        if "from" in fields:
+            row["from"] = {"id": comment.author_id, "name": comment.author_name}
+        if "parent" in fields and comment.parent_id:
+            row["parent"] = {"id": comment.parent_id}
+        if "is_hidden" in fields:
+            row["is_hidden"] = comment.hidden
+        if "like_count" in fields:
+            row["like_count"] = audience_likes(comment.id)
+        if "permalink_url" in fields:
+            row["permalink_url"] = f"{self.permalink(post)}?comment_id={comment.id.split('_')[-1]}"
+        return row
+
+    def engagement_required(self, token, post, scope: str) -> None:
+        if token.kind != "fb_page" or token.account_id != post.account_id:
+            raise error(10, "(#10) This endpoint requires the 'pages_read_engagement' permission")
+        if scope not in token.scopes.split(","):
+            raise error(10, f"(#10) This endpoint requires the '{scope}' permission")
+
+    def comments_edge(self, request: Request, token, post, *, parent_id: str, drop: bool) -> Response:
+        """`GET /{post-or-comment}/comments` (toplevel or stream, chronological or reverse, since, cursor paging)
+        and `POST` (the Page answers)."""
+        if request.method == "POST":
+            self.engagement_required(token, post, "pages_manage_engagement")
+            message = request.param("message")
+            if not message:
+                raise error(100, "(#100) Missing message or attachment")
+            if len(message) > 8000:
+                raise error(100, "(#100) Param message must be at most 8000 characters long")
+            page = self.store.account(post.account_id)
+            made = self.conversations.add(
+                post=post,
+                text=message,
+                author_id=page.id,
+                author_name=page.name,
+                author_handle=page.username,
+                parent_id=parent_id,
+            )
+            if drop:
+                raise Drop()
+            return Response.json(200, {"id": made.id})
+        self.engagement_required(token, post, "pages_read_user_content")
+        now = self.store.now()
+        everything = [c for c in self.conversations.of_post(post, now=now) if not c.deleted]
+        if parent_id:
+            found = [c for c in everything if c.parent_id == parent_id]
+        elif request.param("filter", "toplevel") == "stream":
+            found = everything
+        else:
+            found = [c for c in everything if not c.parent_id]
+        since = request.param("since")
+        if since:
+            if not since.isdigit():
+                raise error(100, "(#100) The parameter since must be a unix time")
+            found = [c for c in found if c.created_at >= int(since)]
+        if request.param("order", "chronological") == "reverse_chronological":
+            found.reverse()
+        limit = max(1, min(100, int(request.param("limit", "25") or 25)))
+        offset = int(request.param("after", "0") or 0) if request.param("after", "0").isdigit() else 0
+        window = found[offset : offset + limit]
+        fields = set(request.param("fields", "id,message,created_time,from").split(","))
+        data = [self.comment_view(c, fields, post) for c in window]
+        paging: dict = {}
+        if window:
+            paging["cursors"] = {"before": str(offset), "after": str(offset + len(window))}
+        if offset + limit < len(found):
+            query = {k: v for k, v in {**request.query, **request.form}.items() if k != "after"}
+            query["after"] = str(offset + limit)
+            node = parent_id or post.id
+            paging["next"] = f"{request.base_url}{request.path.split('/')[1]}/{node}/comments?{urlencode(query)}"
+        body: dict = {"data": data, "paging": paging} if paging else {"data": data}
+        if request.param("summary") == "true":
+            body["summary"] = {"order": request.param("order", "chronological"), "total_count": len(found)}
+        return Response.json(200, body)
+
+    def comment_node(self, request: Request, token, comment, edge: str, *, drop: bool) -> Response:
+        post = self.store.post(comment.post_id)
+        if comment.deleted or post is None or post.deleted:
+            raise error(
+                100,
+                f"(#100) Unsupported get request. Object with ID '{comment.id}' does not exist",
+                kind="GraphMethodException",
+            )
+        if edge == "comments":
+            return self.comments_edge(request, token, post, parent_id=comment.id, drop=drop)
+        if edge:
+            raise error(100, "(#100) Unknown path components")
+        if request.method == "DELETE":
+            raise error(200, "(#200) Permissions error")  # Chancery never deletes another person's comment
+        if request.method == "POST":
+            self.engagement_required(token, post, "pages_manage_engagement")
+            wanted = request.param("is_hidden").lower()
+            if wanted not in {"true", "false"}:
+                raise error(100, "(#100) Param is_hidden must be a boolean")
+            self.conversations.change(comment.id, hidden=wanted == "true")
+            if drop:
+                raise Drop()
+            return Response.json(200, {"success": True})
+        self.engagement_required(token, post, "pages_read_user_content")
+        fields = set(request.param("fields", "id,message,created_time,from").split(","))
+        return Response.json(200, self.comment_view(comment, fields, post))
 
     # Batch ------------------------------------------------------------------------------------
     def batch(self, request: Request, version: str, headers: dict) -> Response:

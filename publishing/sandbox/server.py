@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .conversations import Conversations
 from .faults import FaultPlan, Faults
 from .graph import GraphApi
 from .http import Drop, Request, Response
@@ -20,8 +21,13 @@ from .store import Store
 from .xapi import XApi
 
 log = logging.getLogger("publishing.sandbox")
-X_SCOPES = "tweet.read tweet.write users.read offline.access media.write"
-FB_PAGE_SCOPES = "pages_manage_posts,pages_read_engagement,read_insights"
+X_SCOPES = "tweet.read tweet.write users.read offline.access media.write tweet.moderate.write"
+FB_PAGE_SCOPES = (
+    "pages_manage_posts,pages_read_engagement,read_insights,pages_read_user_content,pages_manage_engagement"
+)
+# What an account connected before listening holds: it posts, and cannot read comments.
+X_POSTING_SCOPES = "tweet.read tweet.write users.read offline.access media.write"
+FB_POSTING_SCOPES = "pages_manage_posts,pages_read_engagement,read_insights"
 
 
 class Sandbox:
@@ -30,10 +36,15 @@ class Sandbox:
     def __init__(self, state_path: str | Path, *, page_calls_per_hour: int = 4800, app_calls_per_hour: int = 200_000):
         self.store = Store(state_path)
         self.faults = Faults(self.store)
+        self.conversations = Conversations(self.store)
         self.graph = GraphApi(
-            self.store, self.faults, page_calls_per_hour=page_calls_per_hour, app_calls_per_hour=app_calls_per_hour
+            self.store,
+            self.faults,
+            self.conversations,
+            page_calls_per_hour=page_calls_per_hour,
+            app_calls_per_hour=app_calls_per_hour,
         )
-        self.x = XApi(self.store, self.faults)
+        self.x = XApi(self.store, self.faults, self.conversations)
         self.calls: Counter = Counter()  # API requests by network, method and first path segment
         self._calls_lock = threading.Lock()
 
@@ -70,6 +81,7 @@ class Sandbox:
             "followers": account.followers,
             "utc_offset_hours": account.utc_offset_hours,
             "access_token": live[-1].token if live else None,
+            "scopes": live[-1].scopes if live else "",
         }
         if account.network == "x":
             refresh = self.store.tokens_of(account.id, "x_refresh")
@@ -90,11 +102,14 @@ class Sandbox:
             followers=int(data.get("followers", 5000)),
             utc_offset_hours=int(data.get("utc_offset_hours", 0)),
         )
+        listening = data.get("listening", True)  # false: connected before listening, with posting scopes only
         if network == "facebook":
-            self.store.token_issue(kind="fb_page", account_id=account.id, ttl=None, scopes=FB_PAGE_SCOPES)
+            scopes = FB_PAGE_SCOPES if listening else FB_POSTING_SCOPES
+            self.store.token_issue(kind="fb_page", account_id=account.id, ttl=None, scopes=scopes)
         else:
-            self.store.token_issue(kind="x_access", account_id=account.id, ttl=2 * 3600, scopes=X_SCOPES)
-            self.store.token_issue(kind="x_refresh", account_id=account.id, ttl=None, scopes=X_SCOPES)
+            scopes = X_SCOPES if listening else X_POSTING_SCOPES
+            self.store.token_issue(kind="x_access", account_id=account.id, ttl=2 * 3600, scopes=scopes)
+            self.store.token_issue(kind="x_refresh", account_id=account.id, ttl=None, scopes=scopes)
         return self.account_view(account)
 
     def admin(self, request: Request) -> Response:
@@ -129,6 +144,48 @@ class Sandbox:
                     raise ValueError('"factor" must be between 0 and 1000')
                 self.store.setting_set(f"replies:{parts[1]}", factor)
                 return Response.json(200, {"post": parts[1], "factor": factor})
+            if len(parts) == 3 and parts[0] == "posts" and parts[2] == "comments":
+                post = self.store.post(parts[1])
+                if post is None:
+                    return Response.json(404, {"error": "no such post"})
+                if method == "GET":
+                    found = self.conversations.of_post(post, now=self.store.now())
+                    return Response.json(200, {"data": [c.__dict__ for c in found]})
+                if method == "POST":
+                    # A person (or an official account) comments on the post, or replies to a comment in it.
+                    text, name = str(data.get("text", "")), str(data.get("author_name", "Someone"))
+                    if not text:
+                        raise ValueError('"text" is required')
+                    handle = str(data.get("author_handle") or "".join(c for c in name.lower() if c.isalnum()))
+                    made = self.conversations.add(
+                        post=post,
+                        text=text,
+                        author_id=str(data.get("author_id") or f"8{abs(hash(handle)) % 10**14:014d}"),
+                        author_name=name,
+                        author_handle=handle,
+                        parent_id=str(data.get("parent_id", "")),
+                        lang=str(data.get("lang", "")),
+                    )
+                    return Response.json(201, made.__dict__)
+            if len(parts) == 2 and parts[0] == "comments" and method == "POST":
+                # Its author edits or deletes it ({"text": …} / {"deleted": true}), or the Page hides it.
+                changed = self.conversations.change(
+                    parts[1], **{k: data[k] for k in ("text", "deleted", "hidden") if k in data}
+                )
+                if changed is None:
+                    return Response.json(404, {"error": "no such comment, or nothing to change"})
+                return Response.json(200, changed.__dict__)
+            if parts == ["webhooks"] and method == "POST":
+                # Subscribe a callback to the Pages' feed, as an app's webhook settings do: verified, then signed.
+                subscribed = self.conversations.webhook_subscribe(
+                    callback_url=str(data.get("callback_url", "")),
+                    verify_token=str(data.get("verify_token", "")),
+                    app_secret=str(data.get("app_secret", "")),
+                )
+                return Response.json(200 if subscribed else 400, {"subscribed": subscribed})
+            if parts == ["usage"] and method == "GET":
+                # What X billed for reading: every post a search returned.
+                return Response.json(200, {"x_post_reads": self.store.setting("x_post_reads", 0)})
             if parts == ["metrics", "retired"] and method == "GET":
                 return Response.json(200, {"retired": self.store.setting("retired_metrics", [])})
             if parts == ["metrics", "retired"] and method == "POST":

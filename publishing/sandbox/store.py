@@ -249,6 +249,13 @@ class Store:
             )
         )
 
+    def counter_add(self, key: str, amount: int) -> int:
+        with self.tx() as db:
+            row = db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+            value = (json.loads(row["value"]) if row else 0) + amount
+            db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, json.dumps(value)))
+        return value
+
     def replies_factor(self, post_id: str) -> float:
         return float(self.setting(f"replies:{post_id}", 1.0))
 
@@ -279,5 +286,5 @@ class Store:
 
     def reset(self) -> None:
         with self.tx() as db:
-            for table in ("accounts", "tokens", "codes", "posts", "media", "windows", "settings"):
+            for table in ("accounts", "tokens", "codes", "posts", "media", "windows", "settings", "comments"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names

@@ -23,7 +23,11 @@ LIMITS = {
     "timeline": (900, 15 * 60),
     "me": (75, 15 * 60),
     "media": (500, 15 * 60),
+    "search": (300, 15 * 60),
+    "hide": (50, 15 * 60),
 }
+SEARCH_WINDOW = 7 * 86400  # recent search sees the last seven days
+CONVERSATION_QUERY = "conversation_id:"
 APP_POSTS_PER_DAY = 10000
 
 
@@ -36,9 +40,10 @@ def iso(ts: float) -> str:
 
 
 class XApi:
-    def __init__(self, store: Store, faults):
+    def __init__(self, store: Store, faults, conversations):
         self.store = store
         self.faults = faults
+        self.conversations = conversations
 
     def handles(self, path: str) -> bool:
         return path.startswith(("/2/", "/i/oauth2/"))
@@ -80,6 +85,10 @@ class XApi:
             return self.delete(user, path.rsplit("/", 1)[1], drop=fault == "commit_then_drop")
         if path == "/2/tweets" and method == "GET":
             return self.lookup(request, user)
+        if path == "/2/tweets/search/recent" and method == "GET":
+            return self.search(request, user)
+        if path.startswith("/2/tweets/") and path.endswith("/hidden") and method == "PUT":
+            return self.hide(request, user, path.split("/")[3])
         if path == "/2/users/me" and method == "GET":
             response = Response.json(200, {"data": {"id": user.id, "name": user.name, "username": user.username}})
             return self.limited(response, f"x:me:{user.id}", "me")
@@ -252,7 +261,32 @@ class XApi:
             )
         if self.store.post_duplicate(user.id, text, self.store.now() - 86400):
             raise problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.")
+        answered = (
+            (body.get("reply") or {}).get("in_reply_to_tweet_id") if isinstance(body.get("reply"), dict) else None
+        )
+        root = None
+        if answered:
+            root = self.conversation_root(str(answered))
+            if root is None:
+                raise problem(
+                    400,
+                    "Invalid Request",
+                    "One or more parameters to your request was invalid.",
+                    f"{PROBLEM}/invalid-request",
+                    errors=[{"message": "The Tweet you are replying to is deleted or not visible to you."}],
+                )
         post = self.store.post_create(account_id=user.id, network="x", text=text, media=",".join(map(str, media_ids)))
+        if root is not None:
+            # The reply is in the account's timeline and in the conversation it answers.
+            self.conversations.add(
+                post=root,
+                text=text,
+                author_id=user.id,
+                author_name=user.name,
+                author_handle=user.username,
+                parent_id=str(answered),
+                comment_id=post.id,
+            )
         if drop:
             raise Drop()
         data = {"id": post.id, "text": self.shortened(post.text)[0], "edit_history_tweet_ids": [post.id]}
@@ -352,7 +386,7 @@ class XApi:
         now = self.store.now()
         data, errors = [], []
         for post_id in ids:
-            post = self.store.post(post_id)
+            post = self.store.post(post_id) or self.reply_as_post(post_id)
             if post is None or post.deleted:
                 errors.append(
                     {
@@ -373,6 +407,145 @@ class XApi:
         if errors:
             body["errors"] = errors
         return Response.json(200, body, headers)
+
+    # Conversations ---------------------------------------------------------------------------
+    def conversation_root(self, tweet_id: str):
+        """The post that started the conversation `tweet_id` belongs to (the post itself, or a reply's root)."""
+        post = self.store.post(tweet_id)
+        comment = self.conversations.comment(tweet_id)
+        if comment is not None and not comment.deleted:
+            return self.store.post(comment.post_id)
+        return post if post is not None and not post.deleted else None
+
+    def reply_as_post(self, tweet_id: str):
+        """An audience reply, shaped as a post for a lookup (its figures are the audience's, like any post)."""
+        comment = self.conversations.comment(tweet_id)
+        if comment is None:
+            return None
+        return type(self.store.post(comment.post_id))(
+            id=comment.id,
+            account_id=comment.author_id,
+            network="x",
+            text=comment.text,
+            link="",
+            media="",
+            created_at=comment.created_at,
+            deleted=comment.deleted,
+        )
+
+    def search(self, request: Request, user) -> Response:
+        """Recent search, as Chancery uses it: `conversation_id:<id>` (with `since_id`, `until_id`, paging), the last
+        seven days only, newest first; every post returned is billed."""
+        headers, ok, reset = self.window(f"x:search:{user.id}", "search")
+        if not ok:
+            raise self.too_many(reset, headers)
+        query = request.param("query").strip()
+        invalid = problem(
+            400,
+            "Invalid Request",
+            "One or more parameters to your request was invalid.",
+            f"{PROBLEM}/invalid-request",
+            errors=[{"parameters": {"query": [query]}, "message": "There were errors processing your request"}],
+        )
+        if not query.startswith(CONVERSATION_QUERY) or not query[len(CONVERSATION_QUERY) :].isdigit():
+            raise invalid
+        try:
+            limit = int(request.param("max_results", "10") or 10)
+        except ValueError:
+            raise invalid from None
+        if not 10 <= limit <= 100:
+            raise invalid
+        root = self.store.post(query[len(CONVERSATION_QUERY) :])
+        now = self.store.now()
+        found = []
+        if root is not None and not root.deleted:
+            found = [
+                c
+                for c in self.conversations.of_post(root, now=now)
+                if not c.deleted and c.created_at >= now - SEARCH_WINDOW
+            ]
+        since_id, until_id = request.param("since_id"), request.param("until_id")
+        # Ids grow with time on X; the sandbox orders by time and compares by position.
+        order = {c.id: n for n, c in enumerate(found)}
+        if since_id:
+            found = (
+                [c for c in found if order[c.id] > order.get(since_id, -1)]
+                if since_id in order
+                else [c for c in found if c.id > since_id and len(c.id) >= len(since_id)]
+            )
+        if until_id and until_id in order:
+            found = [c for c in found if order[c.id] < order[until_id]]
+        found.reverse()  # newest first
+        offset = int(request.param("next_token", "0") or 0) if request.param("next_token", "0").isdigit() else 0
+        window = found[offset : offset + limit]
+        self.store.counter_add("x_post_reads", len(window))
+        fields = set(request.param("tweet.fields").split(","))
+        data = []
+        for comment in window:
+            row = {"id": comment.id, "text": comment.text, "edit_history_tweet_ids": [comment.id]}
+            if "author_id" in fields:
+                row["author_id"] = comment.author_id
+            if "created_at" in fields:
+                row["created_at"] = iso(comment.created_at)
+            if "conversation_id" in fields:
+                row["conversation_id"] = root.id
+            if "lang" in fields:
+                row["lang"] = comment.lang
+            if "in_reply_to_user_id" in fields:
+                parent = self.conversations.comment(comment.parent_id)
+                row["in_reply_to_user_id"] = parent.author_id if parent else root.account_id
+            if "referenced_tweets" in fields:
+                row["referenced_tweets"] = [{"type": "replied_to", "id": comment.parent_id or root.id}]
+            if "public_metrics" in fields:
+                row["public_metrics"] = {"retweet_count": 0, "reply_count": 0, "like_count": 0, "quote_count": 0}
+            data.append(row)
+        meta: dict = {"result_count": len(window)}
+        if window:
+            meta.update(newest_id=window[0].id, oldest_id=window[-1].id)
+        if offset + limit < len(found):
+            meta["next_token"] = str(offset + limit)
+        body: dict = {"meta": meta}
+        if data:
+            body["data"] = data
+            if "author_id" in request.param("expansions").split(","):
+                authors = {c.author_id: c for c in window}
+                body["includes"] = {
+                    "users": [{"id": a, "name": c.author_name, "username": c.author_handle} for a, c in authors.items()]
+                }
+        return Response.json(200, body, headers)
+
+    def hide(self, request: Request, user, tweet_id: str) -> Response:
+        headers, ok, reset = self.window(f"x:hide:{user.id}", "hide")
+        if not ok:
+            raise self.too_many(reset, headers)
+        token = self.store.token(request.bearer())
+        if "tweet.moderate.write" not in token.scopes.split():
+            raise problem(
+                403,
+                "Forbidden",
+                "You are not permitted to perform this action.",
+                "https://api.twitter.com/2/problems/client-forbidden",
+                reason="client-not-enrolled",
+            )
+        comment = self.conversations.comment(tweet_id)
+        root = self.store.post(comment.post_id) if comment else None
+        if comment is None or comment.deleted or root is None:
+            raise problem(
+                404, "Not Found Error", f"Could not find tweet with id: [{tweet_id}].", f"{PROBLEM}/resource-not-found"
+            )
+        if root.account_id != user.id:
+            raise problem(403, "Forbidden", "You can only hide replies to conversations you started.")
+        body = request.json if isinstance(request.json, dict) else {}
+        if not isinstance(body.get("hidden"), bool):
+            raise problem(
+                400,
+                "Invalid Request",
+                "One or more parameters to your request was invalid.",
+                f"{PROBLEM}/invalid-request",
+                errors=[{"message": "hidden must be a boolean"}],
+            )
+        self.conversations.change(tweet_id, hidden=body["hidden"])
+        return Response.json(200, {"data": {"hidden": body["hidden"]}}, headers)
 
     def timeline(self, request: Request, user, author_id: str) -> Response:
         headers, ok, reset = self.window(f"x:timeline:{user.id}", "timeline")

@@ -20,7 +20,15 @@ from .models import Embassy, SocialAccount
 from .services import ConnectError, account_connect, expiry_from_unix
 
 SESSION_KEY = "chancery_connect"
-FACEBOOK_SCOPES = ["pages_show_list", "pages_manage_posts", "pages_read_engagement", "read_insights"]
+FACEBOOK_SCOPES = [
+    "pages_show_list",
+    "pages_manage_posts",
+    "pages_read_engagement",
+    "read_insights",
+    # listening: read the comments, answer and hide them
+    "pages_read_user_content",
+    "pages_manage_engagement",
+]
 
 
 def _pending(session) -> dict:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "portal",
     "embassies",
     "publishing",
+    "publishing.listening",
     "signin",
     "django_otp",
     "axes",
@@ -373,6 +374,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-posts": {"task": "publishing.tasks.posts_sweep_task", "schedule": 30.0},
     "collect-metrics": {"task": "publishing.tasks.metrics_collect_task", "schedule": 60.0},
     "thin-snapshots": {"task": "publishing.tasks.metrics_thin_task", "schedule": 24 * 3600.0},
+    "listen": {"task": "publishing.listening.tasks.conversations_listen_task", "schedule": 60.0},
+    "erase-old-comments": {"task": "publishing.listening.tasks.comments_erase_task", "schedule": 24 * 3600.0},
     "send-reach-digest": {
         "task": "publishing.tasks.metrics_digest_task",
         "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
@@ -395,6 +398,42 @@ REACH_KEEP_ALL_DAYS = int(os.environ.get("REACH_KEEP_ALL_DAYS", "90"))
 # many replies) raises an alert to the embassy's head of mission and the communications leads.
 REACH_REPLY_ALERT_MULTIPLE = float(os.environ.get("REACH_REPLY_ALERT_MULTIPLE", "4"))
 REACH_REPLY_ALERT_MIN_REPLIES = int(os.environ.get("REACH_REPLY_ALERT_MIN_REPLIES", "10"))
+# Listening: when a post's comments and replies are read, in minutes after publishing (often at first, rarely
+# after a day, never after the last); X bills every reply read, and a month's reads stop at the budget.
+LISTENING_SCHEDULE_MINUTES = [
+    int(m)
+    for m in env_list("LISTENING_SCHEDULE_MINUTES")
+    or [
+        "10",
+        "20",
+        "30",
+        "45",
+        "60",
+        "90",
+        "120",
+        "180",
+        "240",
+        "360",
+        "480",
+        "720",
+        "960",
+        "1440",
+        "2160",
+        "2880",
+        "4320",
+        "5760",
+        "7200",
+        "8640",
+        "10080",
+    ]
+]
+LISTENING_X_MONTHLY_READS = int(os.environ.get("LISTENING_X_MONTHLY_READS", "50000"))
+LISTENING_X_READ_PRICE = float(os.environ.get("LISTENING_X_READ_PRICE", "0.005"))
+LISTENING_PASS_LIMIT = int(os.environ.get("LISTENING_PASS_LIMIT", "2000"))
+LISTENING_RETENTION_DAYS = int(os.environ.get("LISTENING_RETENTION_DAYS", "90"))
+LISTENING_ESCALATION_THRESHOLD = float(os.environ.get("LISTENING_ESCALATION_THRESHOLD", "50"))
+# The token Facebook's webhook subscription handshake must present (the app secret signs the deliveries).
+LISTENING_WEBHOOK_VERIFY_TOKEN = os.environ.get("LISTENING_WEBHOOK_VERIFY_TOKEN", "")
 PUBLISHING_SWEEP_SENDING_AFTER = int(os.environ.get("PUBLISHING_SWEEP_SENDING_AFTER", "600"))
 PUBLISHING_SWEEP_QUEUED_AFTER = int(os.environ.get("PUBLISHING_SWEEP_QUEUED_AFTER", "300"))
 PUBLISHING_RETRY_BASE_SECONDS = float(os.environ.get("PUBLISHING_RETRY_BASE_SECONDS", "5"))

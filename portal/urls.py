@@ -21,6 +21,7 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots"),
     path("", include("embassies.urls")),
     path("", include("publishing.urls")),
+    path("", include("publishing.listening.urls")),
 ]
 
 if settings.DEBUG:

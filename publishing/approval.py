@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from .audit import audit, posts_move, transition
 from .models import Post
 from .queueing import dispatch_soon
-from .sensitivity import approvable_by, post_approvable_by, sensitive_reason
+from .sensitivity import approvable_by, approval_refusal, post_approvable_by
 from .text import post_text_problems
 
 State = Post.State
@@ -25,7 +25,7 @@ def post_text_validate(*, network: str, text: str, link: str = "") -> None:
 
 def post_approve(*, post: Post, user, due_at: datetime | None = None, text: str | None = None) -> Post:
     if not post_approvable_by(post=post, user=user):
-        raise ValidationError(sensitive_reason(post.embassy))
+        raise ValidationError(approval_refusal(post=post, user=user))
     if text is not None and text != post.text:
         post_text_validate(network=post.network, text=text, link=post.link)
         Post.objects.filter(pk=post.pk, state__in=[State.PROPOSED, State.SCHEDULED]).update(text=text)

@@ -35,8 +35,6 @@ LINK_WAIT = timedelta(minutes=5)
 CHECK_LEASE = timedelta(seconds=60)  # an unconfirmed post's lookup in flight; past it, the lookup is queued again
 
 
-
-
 def posts_dispatch(*, now: datetime | None = None, batch: int = 500, chunk: int = 50) -> list[tuple[int, str]]:
     """Claim due scheduled posts (skipping rows other dispatchers hold) and queue one task per post.
 
@@ -88,7 +86,6 @@ def post_publish(*, post_id: int) -> str:
         and account.token_expires_at
         and (account.token_expires_at <= timezone.now() + timedelta(minutes=5))
     ):
-
         account = account_refresh_x_token(account_id=account.pk)
     try:
         channel = channel_for_account(account)
@@ -97,7 +94,9 @@ def post_publish(*, post_id: int) -> str:
             state = _record_failure(post, AuthExpired(str(error)), claimed_at=claimed_at)
         return state
     try:
-        published = channel.publish(text=post.text, link=post.link if post.network == "facebook" else None)
+        published = channel.publish(
+            text=post.text, link=post.link if post.network == "facebook" else None, reply_to=post.reply_to
+        )
     except ChannelError as error:
         with transaction.atomic():
             _usage_keep(account, channel)
@@ -116,7 +115,7 @@ def post_publish(*, post_id: int) -> str:
         external_id=published.external_id,
         external_url=published.url,
         published_at=(published_at := timezone.now()),
-        metrics_due_at=first_due(post.network, published_at),
+        metrics_due_at=None if post.reply_to else first_due(post.network, published_at),
         reason="",
     )
     return post.state
@@ -210,7 +209,7 @@ def _claim_blocker(post: Post) -> tuple[str, dict] | None:
         return State.HELD, {"held_for": "hold", "reason": _("Held: a crisis hold is in force.")}
     if post.account.status != SocialAccount.Status.CONNECTED:
         return State.HELD, {"held_for": "account", "reason": _("Held: the account needs reconnecting.")}
-    if not post.page_live:  # unpublished, or deleted
+    if not post.page_live and not post.reply_to:  # unpublished, or deleted (a reply links to no page)
         reason = _("Waiting: the story is not live in %(language)s.") % {"language": post.language}
         return State.SCHEDULED, {"due_at": timezone.now() + LINK_WAIT, "reason": reason}
     if wait := _pacing_wait(post):
@@ -261,7 +260,6 @@ def _record_failure(post: Post, error: ChannelError, *, claimed_at: datetime) ->
         limits.account_pause(post.account_id, until=error.until)
         to, fields = State.SCHEDULED, {"due_at": error.until + timedelta(seconds=random.uniform(0, 5))}
     elif isinstance(error, AuthExpired):
-
         account_mark_needs_reconnect(account=post.account, reason=detail)
         to, fields = State.HELD, {"held_for": "account", "reason": _("Held: the account needs reconnecting.")}
     elif isinstance(error, Rejected):
@@ -279,12 +277,18 @@ def _record_failure(post: Post, error: ChannelError, *, claimed_at: datetime) ->
 
 
 def post_reconcile(*, post_id: int, duplicate: bool = False) -> str:
-    """Search the account's recent posts for the marker before any second attempt."""
+    """Search the account's recent posts for the marker (a reply: the answered thread for its text) before any
+    second attempt."""
     post = Post.objects.select_related("account").get(pk=post_id)
     if post.state != State.UNCONFIRMED:
         return post.state
     try:
-        found = channel_for_account(post.account).find_by_marker(post.marker)
+        channel = channel_for_account(post.account)
+        found = (
+            channel.find_reply(reply_to=post.reply_to, text=post.text)
+            if post.reply_to
+            else channel.find_by_marker(post.marker)
+        )
     except (ChannelError, CredentialsUnreadable) as error:
         checks = post.checks + 1
         Post.objects.filter(pk=post.pk, state=State.UNCONFIRMED).update(
@@ -304,7 +308,7 @@ def post_reconcile(*, post_id: int, duplicate: bool = False) -> str:
             external_id=found.external_id,
             external_url=found.url,
             published_at=(published_at := found.created_at or timezone.now()),
-            metrics_due_at=first_due(post.network, published_at),
+            metrics_due_at=None if post.reply_to else first_due(post.network, published_at),
             reason="",
         )
     elif duplicate:

@@ -1,7 +1,6 @@
 """Holds (#NoHarm): ministry-wide, per region, per embassy or per story, with a reason; a held post waits and
 never fails, and releasing a hold is an explicit act."""
 
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q

@@ -95,6 +95,12 @@ class Post(models.Model):
         ],
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # A reply from the inbox: the comment or reply it answers on the network, and who wrote it (who never approves
+    # it). Its distribution is the answered post's, so a hold on that story holds it too.
+    reply_to = models.CharField(max_length=100, blank=True)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Reach: when the collector next reads the post's figures (None: never again), the latest figures, and when
     # the network stopped finding the post.
     metrics_due_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -128,7 +134,11 @@ class Post(models.Model):
     class Meta:
         ordering = ["due_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["distribution", "account"], name="one_post_per_account_per_distribution"),
+            models.UniqueConstraint(
+                fields=["distribution", "account"],
+                condition=Q(reply_to=""),
+                name="one_post_per_account_per_distribution",
+            ),
             models.UniqueConstraint(fields=["marker"], name="post_marker_once"),
             models.UniqueConstraint(
                 fields=["network", "external_id"], condition=~Q(external_id=""), name="external_post_once"

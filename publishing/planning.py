@@ -1,7 +1,6 @@
 """Planning a distribution: one post per target account, composed in the account's language, created in one
 insert as the story is published; and what a distribution's posts have come to."""
 
-
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone

@@ -26,15 +26,26 @@ def sensitive_reason(embassy) -> str:
 def approvable_by(user) -> Q:
     """The posts `user` may approve, as a filter: anyone who reviews a post, unless it is sensitive — then only a head
     of mission of its embassy who holds the permission (never the system on its own, and a superuser only as a head of
-    mission)."""
-    if user is None or not user.has_perm(APPROVE_SENSITIVE):
-        return Q(sensitive=False)
+    mission). A post a person drafted (a reply from the inbox) needs a second person: never its drafter, never the
+    system."""
+    if user is None:
+        return Q(sensitive=False, drafted_by__isnull=True)
+    second_eyes = ~Q(drafted_by=user)
+    if not user.has_perm(APPROVE_SENSITIVE):
+        return Q(sensitive=False) & second_eyes
     heads_of = EmbassyMembership.objects.filter(user=user, role=EmbassyMembership.Role.HEAD_OF_MISSION)
-    return Q(sensitive=False) | Q(embassy_id__in=heads_of.values("embassy_id"))
+    return (Q(sensitive=False) | Q(embassy_id__in=heads_of.values("embassy_id"))) & second_eyes
 
 
 def post_approvable_by(*, post, user) -> bool:
-    return not post.sensitive or type(post).objects.filter(approvable_by(user), pk=post.pk).exists()
+    return type(post).objects.filter(approvable_by(user), pk=post.pk).exists()
+
+
+def approval_refusal(*, post, user) -> str:
+    """Why `user` may not approve `post`, in words for them."""
+    if post.drafted_by_id and user is not None and post.drafted_by_id == user.pk:
+        return _("You drafted this reply: a second person approves it.")
+    return sensitive_reason(post.embassy)
 
 
 def heads_notify(*, story, embassy_ids: set[int]) -> None:

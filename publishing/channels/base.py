@@ -66,6 +66,33 @@ class RemotePost:
 
 
 @dataclass(frozen=True)
+class RemoteComment:
+    """A comment or reply under one of the account's posts, as the network gives it. `parent_id` is empty for one
+    that answers the post itself; `hidden` is None where the network does not say."""
+
+    external_id: str
+    parent_id: str
+    author_id: str
+    author_name: str
+    author_handle: str
+    text: str
+    language: str = ""
+    created_at: datetime | None = None
+    hidden: bool | None = None
+
+
+@dataclass
+class CommentsRead:
+    """One read of many posts' conversations: each post's new comments (or the error that stopped it), the calls
+    it took, the posts the network billed, and for X the newest id seen (the next read's `since_id`)."""
+
+    results: dict[str, "list[RemoteComment] | ChannelError"] = field(default_factory=dict)
+    calls: int = 0
+    billed_reads: int = 0
+    newest: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Metrics:
     """Reach figures for one post. None means the network did not give it, never zero; `unavailable` says why,
     by figure."""
@@ -136,7 +163,18 @@ class Channel(ABC):
         self.usage = Usage()
 
     @abstractmethod
-    def publish(self, *, text: str, link: str | None = None, image: Image | None = None) -> Published: ...
+    def publish(
+        self, *, text: str, link: str | None = None, image: Image | None = None, reply_to: str = ""
+    ) -> Published:
+        """Post `text` on the account, or, with `reply_to`, answer that comment or reply as the account."""
+
+    @abstractmethod
+    def find_reply(self, *, reply_to: str, text: str) -> RemotePost | None:
+        """The account's own answer carrying `text` to `reply_to`, if the network has one (reconciliation)."""
+
+    @abstractmethod
+    def hide(self, external_id: str, *, hidden: bool) -> None:
+        """Hide (or show again) someone's comment or reply under one of the account's posts."""
 
     @abstractmethod
     def delete(self, external_id: str) -> None: ...

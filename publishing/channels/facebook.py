@@ -16,6 +16,7 @@ from .base import (
     AuthExpired,
     Channel,
     ChannelError,
+    CommentsRead,
     Duplicate,
     Gone,
     Image,
@@ -24,6 +25,7 @@ from .base import (
     Published,
     RateLimited,
     Rejected,
+    RemoteComment,
     RemotePost,
     Transient,
     UnknownOutcome,
@@ -144,7 +146,12 @@ class FacebookChannel(Channel):
             percent = None
         return Usage(percent_used=percent)
 
-    def publish(self, *, text: str, link: str | None = None, image: Image | None = None) -> Published:
+    def publish(
+        self, *, text: str, link: str | None = None, image: Image | None = None, reply_to: str = ""
+    ) -> Published:
+        if reply_to:
+            answer = self._call(lambda: self.graph.put_object(reply_to, "comments", message=text), writing=True)
+            return Published(external_id=answer["id"], url=self.comment_url(answer["id"]))
         if image is not None:
             answer = self._call(
                 lambda: self.graph.put_photo(
@@ -159,6 +166,34 @@ class FacebookChannel(Channel):
             external_id = answer["id"]
         page_id, _, story_id = external_id.partition("_")
         return Published(external_id=external_id, url=f"https://www.facebook.com/{page_id}/posts/{story_id}")
+
+    def comment_url(self, comment_id: str) -> str:
+        story_id, _, number = comment_id.rpartition("_")
+        return f"https://www.facebook.com/{self.page_id}/posts/{story_id}?comment_id={number}"
+
+    def find_reply(self, *, reply_to: str, text: str) -> RemotePost | None:
+        answer = self._call(
+            lambda: self.graph.get_connections(
+                reply_to, "comments", fields="id,message,created_time,from", order="reverse_chronological", limit=100
+            )
+        )
+        for item in answer.get("data", []) if isinstance(answer, dict) else []:
+            if (item.get("from") or {}).get("id") == self.page_id and item.get("message") == text:
+                return RemotePost(
+                    external_id=item["id"],
+                    text=text,
+                    created_at=_timestamp(item.get("created_time")),
+                    url=self.comment_url(item["id"]),
+                )
+        return None
+
+    def hide(self, external_id: str, *, hidden: bool) -> None:
+        self._call(
+            lambda: self.graph.request(
+                f"{self.graph.version}/{external_id}", post_args={"is_hidden": "true" if hidden else "false"}
+            ),
+            writing=True,
+        )
 
     def delete(self, external_id: str) -> None:
         self._call(lambda: self.graph.delete_object(external_id), writing=True)
@@ -202,6 +237,97 @@ class FacebookChannel(Channel):
 
 
 # Reading many Pages' posts at once ------------------------------------------------------------------------------
+
+COMMENT_FIELDS = "id,message,created_time,from,parent,is_hidden,like_count,comment_count,permalink_url"
+
+
+def _comment(item: dict) -> RemoteComment | None:
+    """A Graph comment as a RemoteComment; None for one without the fields a conversation needs."""
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+        return None
+    author = item.get("from") if isinstance(item.get("from"), dict) else {}
+    parent = item.get("parent") if isinstance(item.get("parent"), dict) else {}
+    try:
+        created = _timestamp(item.get("created_time"))
+    except (TypeError, ValueError):
+        created = None
+    hidden = item.get("is_hidden")
+    return RemoteComment(
+        external_id=item["id"],
+        parent_id=str(parent.get("id") or ""),
+        author_id=str(author.get("id") or ""),
+        author_name=str(author.get("name") or ""),
+        author_handle="",
+        text=str(item.get("message") or ""),
+        created_at=created,
+        hidden=hidden if isinstance(hidden, bool) else None,
+    )
+
+
+def pages_comments(
+    reads: list[tuple[str, str, int | None]], *, page_size: int = 100, timeout: float | None = None
+) -> CommentsRead:
+    """The comments and replies (the whole stream, newest first) of many posts on many Pages, `reads` being (post
+    id, that Page's token, unix time of the last comment already held or None): batches of up to 50 operations,
+    one a post, and one more operation for each further page of a post's answer."""
+    read = CommentsRead()
+    if not reads:
+        return read
+    session = thread_session(timeout=timeout or settings.CHANNEL_TIMEOUT)
+    graph = GraphAPI(reads[0][1], session=session, timeout=session.timeout)
+    pending = [(post_id, token, since, "") for post_id, token, since in dict.fromkeys(reads)]
+    while pending:
+        chunk, pending = pending[:MAX_BATCH], pending[MAX_BATCH:]
+        operations = []
+        for post_id, token, since, after in chunk:
+            query = {
+                "filter": "stream",
+                "order": "reverse_chronological",
+                "limit": page_size,
+                "fields": COMMENT_FIELDS,
+                "access_token": token,
+                **({"since": since} if since else {}),
+                **({"after": after} if after else {}),
+            }
+            operations.append({"method": "GET", "relative_url": f"{post_id}/comments?{urlencode(query)}"})
+        read.calls += 1
+        try:
+            answers = graph.request(
+                graph.version, post_args={"batch": json.dumps(operations), "include_headers": "false"}
+            )
+            if not isinstance(answers, list) or len(answers) != len(operations):
+                raise Transient("Facebook: malformed batch answer")
+        except facebook.GraphAPIError as error:
+            failure = graph_error(error, writing=False)
+            read.results.update((post_id, failure) for post_id, *_ in chunk)
+            continue
+        except requests.RequestException as error:
+            failure = transport_error(error, writing=False, network="Facebook")
+            read.results.update((post_id, failure) for post_id, *_ in chunk)
+            continue
+        except (ValueError, KeyError, Transient) as error:
+            failure = error if isinstance(error, Transient) else Transient("Facebook: malformed answer")
+            read.results.update((post_id, failure) for post_id, *_ in chunk)
+            continue
+        for (post_id, token, since, _after), answer in zip(chunk, answers, strict=True):
+            if (error := _operation_error(answer)) is not None:
+                read.results[post_id] = _operation_failure(error)
+                continue
+            try:
+                body = json.loads(answer["body"])
+                items = body["data"]
+            except (KeyError, TypeError, ValueError):
+                read.results[post_id] = Transient("Facebook: malformed comments answer")
+                continue
+            found = read.results.setdefault(post_id, [])
+            if isinstance(found, ChannelError):
+                continue
+            found.extend(c for c in map(_comment, items if isinstance(items, list) else []) if c is not None)
+            paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
+            cursor = (paging.get("cursors") or {}).get("after") if isinstance(paging.get("cursors"), dict) else None
+            if paging.get("next") and cursor:
+                pending.append((post_id, token, since, str(cursor)))
+    return read
 
 
 def _operation(post_id: str, token: str, insights: Iterable[str], *, fields: Iterable[str] = ()) -> dict:

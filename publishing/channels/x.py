@@ -14,6 +14,7 @@ from .base import (
     AuthExpired,
     Channel,
     ChannelError,
+    CommentsRead,
     Duplicate,
     Gone,
     Image,
@@ -22,6 +23,7 @@ from .base import (
     Published,
     RateLimited,
     Rejected,
+    RemoteComment,
     RemotePost,
     Transient,
     UnknownOutcome,
@@ -36,6 +38,27 @@ __all__ = ["XChannel", "weighted_length", "x_error"]
 
 TWEEPY_HOSTS = ("https://api.twitter.com", "https://api.x.com")
 MAX_LOOKUP = 100
+REPLY_FIELDS = ["author_id", "created_at", "conversation_id", "in_reply_to_user_id", "referenced_tweets", "lang"]
+
+
+def _reply(tweet, users: dict, conversation_id: str) -> RemoteComment:
+    """A reply from a search answer. Its parent: the post it replied to, empty when that is the conversation's
+    first post."""
+    replied = next(
+        (str(ref["id"]) for ref in (tweet.referenced_tweets or []) if getattr(ref, "type", None) == "replied_to"),
+        "",
+    )
+    author = users.get(str(tweet.author_id))
+    return RemoteComment(
+        external_id=str(tweet.id),
+        parent_id="" if replied == conversation_id else replied,
+        author_id=str(tweet.author_id or ""),
+        author_name=getattr(author, "name", "") or "",
+        author_handle=getattr(author, "username", "") or "",
+        text=tweet.text or "",
+        language=tweet.lang or "",
+        created_at=tweet.created_at,
+    )
 
 
 def x_session(timeout: float | None = None) -> ApiSession:
@@ -153,12 +176,17 @@ class XChannel(Channel):
         # An orphaned upload is harmless: a lost answer here is retried, never reconciled.
         return self._call(send)
 
-    def publish(self, *, text: str, link: str | None = None, image: Image | None = None) -> Published:
+    def publish(
+        self, *, text: str, link: str | None = None, image: Image | None = None, reply_to: str = ""
+    ) -> Published:
         if link and link not in text:
             text = f"{text} {link}"
         media_ids = [self.upload(image)] if image is not None else None
         answer = self._call(
-            lambda: self.client.create_tweet(text=text, media_ids=media_ids, user_auth=False), writing=True
+            lambda: self.client.create_tweet(
+                text=text, media_ids=media_ids, in_reply_to_tweet_id=reply_to or None, user_auth=False
+            ),
+            writing=True,
         )
         post_id = str(answer.data["id"])
         return Published(external_id=post_id, url=self.post_url(post_id))
@@ -168,6 +196,54 @@ class XChannel(Channel):
 
     def delete(self, external_id: str) -> None:
         self._call(lambda: self.client.delete_tweet(external_id, user_auth=False), writing=True)
+
+    def find_reply(self, *, reply_to: str, text: str) -> RemotePost | None:
+        """Replies are in the account's own timeline: the newest with this text."""
+        return next((post for post in self.recent_posts(limit=100) if post.text == text), None)
+
+    def hide(self, external_id: str, *, hidden: bool) -> None:
+        operation = self.client.hide_reply if hidden else self.client.unhide_reply
+        self._call(lambda: operation(external_id, user_auth=False), writing=True)
+
+    def replies_read(self, conversation_ids: dict[str, str]) -> CommentsRead:
+        """The replies in each conversation newer than its `since_id` (empty: all X still holds, the last seven
+        days), 100 a page. X bills every post returned, and nothing for an empty answer."""
+        read = CommentsRead()
+        for conversation_id, since_id in conversation_ids.items():
+            found: list[RemoteComment] = []
+            token = None
+            try:
+                while True:
+                    read.calls += 1
+                    answer = self._call(
+                        lambda token=token, conversation_id=conversation_id, since_id=since_id: (
+                            self.client.search_recent_tweets(
+                                f"conversation_id:{conversation_id}",
+                                since_id=since_id or None,
+                                max_results=100,
+                                next_token=token,
+                                tweet_fields=REPLY_FIELDS,
+                                expansions=["author_id"],
+                                user_fields=["username", "name"],
+                                user_auth=False,
+                            )
+                        )
+                    )
+                    users = {str(u.id): u for u in (answer.includes or {}).get("users", [])}
+                    for tweet in answer.data or []:
+                        found.append(_reply(tweet, users, conversation_id))
+                    read.billed_reads += len(answer.data or [])
+                    meta = answer.meta or {}
+                    if meta.get("newest_id") and conversation_id not in read.newest:
+                        read.newest[conversation_id] = str(meta["newest_id"])
+                    token = meta.get("next_token")
+                    if not token:
+                        break
+            except ChannelError as error:
+                read.results[conversation_id] = error  # the next pass reads again from the same since_id
+                continue
+            read.results[conversation_id] = found
+        return read
 
     def recent_posts(self, *, limit: int = 100) -> Iterator[RemotePost]:
         answer = self._call(
@@ -232,7 +308,8 @@ class XChannel(Channel):
 class XOAuth2(tweepy.OAuth2UserHandler):
     """tweepy's OAuth 2.0 PKCE handler with the authorize and token URLs taken from settings."""
 
-    SCOPES = ["tweet.read", "tweet.write", "users.read", "offline.access", "media.write"]
+    # tweet.moderate.write: listening hides replies in the account's conversations
+    SCOPES = ["tweet.read", "tweet.write", "users.read", "offline.access", "media.write", "tweet.moderate.write"]
 
     def __init__(self, *, redirect_uri: str = ""):
         if settings.X_API_URL.startswith("http://"):

@@ -84,7 +84,7 @@ class PassReport:
 
 def _claim(*, now: datetime, every: bool, story=None, limit: int) -> list[Post]:
     """The posts this pass reads, leased so a second pass running at once does not read them too."""
-    posts = Post.objects.filter(state=State.PUBLISHED, missing_since__isnull=True).exclude(external_id="")
+    posts = Post.objects.filter(state=State.PUBLISHED, missing_since__isnull=True, reply_to="").exclude(external_id="")
     if story is not None:
         posts = posts.filter(distribution__story__translation_key=story.translation_key)
     if not every:

@@ -34,7 +34,7 @@ State = Post.State
 def reach_posts(user) -> QuerySet[Post]:
     """The posts whose reach `user` may read: their embassies' (all for ministry users), of stories that went
     live (embassy users never see an unpublished story)."""
-    posts = Post.objects.filter(published_at__isnull=False, state__in=[State.PUBLISHED, State.RECALLED])
+    posts = Post.objects.filter(published_at__isnull=False, state__in=[State.PUBLISHED, State.RECALLED], reply_to="")
     if user.is_active and user.has_perm(EVERY_EMBASSY):
         return posts
     return posts.filter(embassy__in=Embassy.objects.for_user(user), distribution__story__live=True)

@@ -22,16 +22,16 @@ STORIES_WITH_HISTORY = 4
 STIRRED_EMBASSY_COUNTRY = "KE"  # its X post of the newest published story draws unusual replies
 
 
-def _sandbox_clock(url: str, at: datetime) -> None:
+def sandbox_clock_set(url: str, at: datetime) -> None:
     """Set the sandbox's clock to `at` (its API takes a step from where it is)."""
     current = requests.post(f"{url}/_sandbox/clock", json={"advance_seconds": 0}, timeout=10).json()
     step = (at - timezone.now()).total_seconds() - float(current["offset_seconds"])
     requests.post(f"{url}/_sandbox/clock", json={"advance_seconds": step}, timeout=10).raise_for_status()
 
 
-def _publish_on(distribution: Distribution, at: datetime, url: str) -> None:
+def publish_on(distribution: Distribution, at: datetime, url: str) -> None:
     """Publish the distribution's posts as they would have gone out at `at`."""
-    _sandbox_clock(url, at)
+    sandbox_clock_set(url, at)
     approval.posts_approve(posts=distribution.posts.filter(sensitive=False), user=None)
     for post_id, _network in delivery.posts_dispatch(now=timezone.now(), batch=1000):
         delivery.post_publish(post_id=post_id)
@@ -53,7 +53,7 @@ def _history_collect(published: list[Distribution], url: str, stirred: Post | No
         if stirred is not None and at >= stirred.published_at + timedelta(hours=3):
             requests.post(f"{url}/_sandbox/posts/{stirred.external_id}/replies", json={"factor": 25}, timeout=10)
             stirred = None
-        _sandbox_clock(url, at)
+        sandbox_clock_set(url, at)
         metrics_collect(now=at)
 
 
@@ -67,14 +67,14 @@ def demo_distributions_load(sandbox_url: str | None = None) -> dict[str, int]:
     history, recent = distributions[:STORIES_WITH_HISTORY], distributions[-1]
     try:
         for distribution in history:
-            _publish_on(distribution, distribution.story.first_published_at + timedelta(hours=1), url)
+            publish_on(distribution, distribution.story.first_published_at + timedelta(hours=1), url)
         newest = history[-1]
         stirred = newest.posts.filter(
             state=State.PUBLISHED, network="x", embassy__country_id=STIRRED_EMBASSY_COUNTRY
         ).first()
         _history_collect(history, url, stirred)
     finally:
-        _sandbox_clock(url, timezone.now())
+        sandbox_clock_set(url, timezone.now())
     tokyo = Embassy.objects.filter(country_id=HELD_EMBASSY_COUNTRY).first()
     if tokyo:
         holds.hold_set(scope=Hold.Scope.EMBASSY, embassy=tokyo, reason="Typhoon warning: local posting paused.")

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from portal.demo.site import DEMO_PASSWORD
+from publishing.listening.models import Comment, Conversation, Event
 from publishing.models import Distribution, MetricSnapshot, Post, ReplyAlert
 
 State = Post.State
@@ -32,6 +33,11 @@ def test_load_demo_leaves_every_state_a_real_day_leaves(db, sandbox, settings, c
     assert published.first().external_id in page
     assert MetricSnapshot.objects.filter(step=6).exists()  # seven days of history
     assert ReplyAlert.objects.filter(post__embassy__country_id="KE").exists()
+    # A lively inbox: conversations read from the sandbox, one escalated with the phone call recorded.
+    assert "Demo conversations:" in out.getvalue()
+    assert Comment.objects.filter(ours=False).count() > 50
+    escalated = Conversation.objects.get(escalated_at__isnull=False)
+    assert escalated.reasons and escalated.events.filter(kind=Event.Kind.CALLED).exists()
     # Seen in the admin by an approver: every story has a distribution, and the oldest shows its posts' states.
     client.force_login(User.objects.get(username="approver"))
     listing = client.get(reverse("publishing_distributions")).content.decode()

@@ -6,6 +6,7 @@ from embassies.demo.load import demo_embassies_load, demo_staff_load
 from portal.demo.sandbox import NotASandbox, sandbox_available
 from portal.demo.site import DEMO_PASSWORD, demo_site_load
 from publishing.demo import demo_distributions_load
+from publishing.listening.demo import demo_listening_load
 
 
 class Command(BaseCommand):
@@ -23,11 +24,18 @@ class Command(BaseCommand):
                 logins = demo_site_load()
                 logins += demo_staff_load(DEMO_PASSWORD)
                 states = demo_distributions_load(sandbox_url)
+                listening = demo_listening_load(sandbox_url)
         except NotASandbox as refusal:
             raise CommandError(str(refusal)) from None
         if states:
             self.stdout.write(
                 "Demo distributions: " + ", ".join(f"{state} {n}" for state, n in states.items() if n) + "."
+            )
+        if listening:
+            self.stdout.write(
+                "Demo conversations: {conversations}, with {comments} comments; {escalated} escalated.".format(
+                    **listening
+                )
             )
         self.stdout.write(
             self.style.SUCCESS(

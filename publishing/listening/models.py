@@ -8,6 +8,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from embassies.models import Embassy
+
+
+class EmbassyScopedQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The rows of the embassies `user` may see: all for ministry users, their own for embassy staff."""
+        return self.filter(embassy__in=Embassy.objects.for_user(user))
+
 
 class EmbassyListening(models.Model):
     """An embassy's listening settings: response targets in its office hours, who approves replies, its duty phone."""
@@ -24,6 +32,8 @@ class EmbassyListening(models.Model):
     office_days = models.JSONField(default=list, help_text=_("ISO weekdays, 1 = Monday; empty: Monday to Friday."))
     reply_approver = models.CharField(max_length=8, choices=ReplyApprover.choices, default=ReplyApprover.STAFF)
     duty_phone = models.CharField(max_length=40, blank=True)
+
+    objects = EmbassyScopedQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"Listening settings of {self.embassy}"
@@ -47,6 +57,7 @@ class Counterpart(models.Model):
     x_handle = models.CharField(max_length=64, blank=True, help_text=_("Without the @."))
     phone = models.CharField(max_length=40, blank=True)
     contact_name = models.CharField(max_length=200, blank=True, help_text=_("Who to call, if not them."))
+    objects = EmbassyScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["embassy", "name"]

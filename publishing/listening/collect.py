@@ -65,6 +65,7 @@ class ListenReport:
     budget_stopped: int = 0
     failed: int = 0
     escalated: int = 0
+    read_ids: list = field(default_factory=list)
 
     def line(self) -> str:
         return (
@@ -151,6 +152,7 @@ def conversations_listen(
         _facebook(by_network["facebook"], now=now, report=report)
     if by_network["x"]:
         _x(by_network["x"], now=now, report=report)
+    report.escalated += conversations_escalate(report.read_ids, now=now)  # scored once, after the pass
     ListeningPass.objects.create(
         posts=report.posts,
         calls_facebook=report.calls["facebook"],
@@ -276,7 +278,7 @@ def _store(
         elif newest:
             fields["since"] = newest
         Conversation.objects.filter(pk=conversation.pk).update(**fields)
-    report.escalated += conversations_escalate([conversation.pk], now=now)
+    report.read_ids.append(conversation.pk)
 
 
 def comments_store(conversation: Conversation, found: list[RemoteComment], *, now: datetime, full: bool) -> int:

@@ -25,8 +25,11 @@ STORM_COUNT, STORM_WINDOW = 10, timedelta(minutes=15)
 POINTS = {"velocity": 30.0, "counterpart": 40.0, "storm": 30.0, "term": 15.0}
 
 
-def conversation_score(conversation: Conversation, *, now: datetime | None = None) -> tuple[float, list[str]]:
-    """The score and its reasons, in words for the people who must judge them."""
+def conversation_score(
+    conversation: Conversation, *, now: datetime | None = None, terms: list[WatchTerm] | None = None
+) -> tuple[float, list[str]]:
+    """The score and its reasons, in words for the people who must judge them (`terms`: the watch-terms, when
+    the caller has read them already)."""
     now = now or timezone.now()
     comments = list(
         conversation.comments.filter(deleted_at__isnull=True, ours=False, erased_at__isnull=True)
@@ -61,7 +64,7 @@ def conversation_score(conversation: Conversation, *, now: datetime | None = Non
                 % {"n": STORM_COUNT, "minutes": int(STORM_WINDOW.total_seconds() // 60)}
             )
             break
-    for term in WatchTerm.objects.all():
+    for term in WatchTerm.objects.all() if terms is None else terms:
         pattern = re.compile(rf"(?<!\w){re.escape(term.term)}(?!\w)", re.IGNORECASE)
         hits = [c for c in comments if (not term.language or c.language == term.language) and pattern.search(c.text)]
         if hits:
@@ -74,10 +77,11 @@ def conversations_escalate(conversation_ids: list[int], *, now: datetime | None 
     """Score the conversations again; escalate, once, those that cross the threshold. Returns how many did."""
     now = now or timezone.now()
     escalated = 0
+    terms = list(WatchTerm.objects.all())
     for conversation in Conversation.objects.filter(pk__in=conversation_ids).select_related(
         "post__latest_snapshot", "embassy"
     ):
-        score, reasons = conversation_score(conversation, now=now)
+        score, reasons = conversation_score(conversation, now=now, terms=terms)
         fields = {"score": score, "reasons": reasons}
         crossing = conversation.escalated_at is None and score >= settings.LISTENING_ESCALATION_THRESHOLD
         if crossing:
